@@ -1,0 +1,181 @@
+//! Every setting comes from the environment (`LABORMATCH_*`), with defaults that work on a
+//! developer's machine with nothing configured. README.md has the same table.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub bind: String,
+    /// `None` means: run the project's own PostgreSQL cluster under `data_dir`.
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+    pub index_dir: PathBuf,
+    pub log_format: LogFormat,
+    pub jwt_secret: Option<String>,
+    pub jwt_issuer: String,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub body_limit: usize,
+    pub import_body_limit: usize,
+    pub pool_max_size: usize,
+    pub pool_wait_timeout: Duration,
+    pub pool_max_connection_age: Duration,
+    pub login_max_failures: u32,
+    pub login_window: Duration,
+    pub search_max_concurrency: usize,
+    pub read_your_writes_wait: Duration,
+    pub weights: MatchWeights,
+    pub followup_months: Vec<u32>,
+    pub monitoring_line_yuan: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Ranking weights, documented in README ("Ranking"). Each part of a match score is a value in
+/// 0..=1 multiplied by its weight, so the weights say directly how much each reason may count.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MatchWeights {
+    pub occupation: f32,
+    pub certified: f32,
+    pub experience: f32,
+    pub text: f32,
+    pub recent_training: f32,
+    pub equity: f32,
+}
+
+impl Default for MatchWeights {
+    fn default() -> Self {
+        MatchWeights {
+            occupation: 10.0,
+            certified: 3.0,
+            experience: 2.0,
+            text: 1.5,
+            recent_training: 1.5,
+            equity: 1.0,
+        }
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    match var(name) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse::<T>()
+            .map_err(|e| anyhow::anyhow!("{name}={raw:?} is not valid: {e}")),
+    }
+}
+
+fn seconds_var(name: &str, default_secs: u64) -> anyhow::Result<Duration> {
+    Ok(Duration::from_secs(parse_var(name, default_secs)?))
+}
+
+fn millis_var(name: &str, default_ms: u64) -> anyhow::Result<Duration> {
+    Ok(Duration::from_millis(parse_var(name, default_ms)?))
+}
+
+impl Settings {
+    pub fn from_env() -> anyhow::Result<Settings> {
+        let data_dir = PathBuf::from(var("LABORMATCH_DATA_DIR").unwrap_or_else(|| ".data".into()));
+        let log_format = match var("LABORMATCH_LOG_FORMAT").as_deref() {
+            None | Some("pretty") | Some("text") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => bail!("LABORMATCH_LOG_FORMAT={other:?}: use json or pretty"),
+        };
+        let jwt_secret = var("LABORMATCH_JWT_SECRET");
+        if let Some(secret) = &jwt_secret {
+            if secret.len() < 32 {
+                bail!("LABORMATCH_JWT_SECRET must be at least 32 bytes long");
+            }
+        }
+        let defaults = MatchWeights::default();
+        let weights = MatchWeights {
+            occupation: parse_var("LABORMATCH_WEIGHT_OCCUPATION", defaults.occupation)?,
+            certified: parse_var("LABORMATCH_WEIGHT_CERTIFIED", defaults.certified)?,
+            experience: parse_var("LABORMATCH_WEIGHT_EXPERIENCE", defaults.experience)?,
+            text: parse_var("LABORMATCH_WEIGHT_TEXT", defaults.text)?,
+            recent_training: parse_var(
+                "LABORMATCH_WEIGHT_RECENT_TRAINING",
+                defaults.recent_training,
+            )?,
+            equity: parse_var("LABORMATCH_WEIGHT_EQUITY", defaults.equity)?,
+        };
+        let followup_months = match var("LABORMATCH_FOLLOWUP_MONTHS") {
+            None => vec![1, 3, 6, 12],
+            Some(raw) => parse_month_list(&raw)?,
+        };
+        Ok(Settings {
+            bind: var("LABORMATCH_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            database_url: var("LABORMATCH_DATABASE_URL"),
+            index_dir: var("LABORMATCH_INDEX_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("index/data")),
+            data_dir,
+            log_format,
+            jwt_secret,
+            jwt_issuer: var("LABORMATCH_JWT_ISSUER").unwrap_or_else(|| "labormatch".into()),
+            access_token_ttl: seconds_var("LABORMATCH_ACCESS_TOKEN_TTL_SECS", 15 * 60)?,
+            refresh_token_ttl: seconds_var("LABORMATCH_REFRESH_TOKEN_TTL_SECS", 30 * 24 * 3600)?,
+            body_limit: parse_var("LABORMATCH_BODY_LIMIT_BYTES", 1024 * 1024)?,
+            import_body_limit: parse_var("LABORMATCH_IMPORT_BODY_LIMIT_BYTES", 64 * 1024 * 1024)?,
+            pool_max_size: parse_var("LABORMATCH_POOL_MAX_SIZE", 16)?,
+            pool_wait_timeout: millis_var("LABORMATCH_POOL_WAIT_TIMEOUT_MS", 5_000)?,
+            pool_max_connection_age: seconds_var("LABORMATCH_POOL_MAX_CONNECTION_AGE_SECS", 1800)?,
+            login_max_failures: parse_var("LABORMATCH_LOGIN_MAX_FAILURES", 5)?,
+            login_window: seconds_var("LABORMATCH_LOGIN_WINDOW_SECS", 15 * 60)?,
+            search_max_concurrency: parse_var("LABORMATCH_SEARCH_MAX_CONCURRENCY", 64)?,
+            read_your_writes_wait: millis_var("LABORMATCH_READ_YOUR_WRITES_WAIT_MS", 3_000)?,
+            weights,
+            followup_months,
+            monitoring_line_yuan: parse_var("LABORMATCH_MONITORING_LINE_YUAN", 6_000)?,
+        })
+    }
+
+    /// Where the generated JWT secret lives when none is configured.
+    pub fn jwt_secret_file(&self) -> PathBuf {
+        self.data_dir.join("jwt_secret")
+    }
+}
+
+fn parse_month_list(raw: &str) -> anyhow::Result<Vec<u32>> {
+    let mut months = Vec::new();
+    for part in raw.split(',') {
+        let m: u32 = part
+            .trim()
+            .parse()
+            .with_context(|| format!("LABORMATCH_FOLLOWUP_MONTHS: {part:?} is not a number"))?;
+        if m == 0 || m > 120 {
+            bail!("LABORMATCH_FOLLOWUP_MONTHS: {m} is outside 1..=120");
+        }
+        months.push(m);
+    }
+    months.sort_unstable();
+    months.dedup();
+    Ok(months)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn month_list_is_sorted_and_validated() {
+        assert_eq!(parse_month_list("12, 1,3,3").unwrap(), vec![1, 3, 12]);
+        assert!(parse_month_list("0").is_err());
+        assert!(parse_month_list("x").is_err());
+    }
+}

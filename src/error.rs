@@ -1,0 +1,402 @@
+//! One error type for the whole API. Every error has a stable snake_case code, an HTTP status and
+//! a readable message in Chinese (the default) or English (by `Accept-Language`). The JSON body
+//! is `{"code", "message"}`, plus `details` (field, reason) for validation errors.
+//! A 5xx body never says anything internal: the cause is logged instead.
+
+use std::fmt;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::i18n::{current_lang, Lang};
+
+macro_rules! error_codes {
+    ($($variant:ident => ($code:literal, $status:expr, $zh:literal, $en:literal)),* $(,)?) => {
+        /// The table of stable error codes. Codes never change once published.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum ErrorCode { $($variant),* }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+            pub fn as_str(self) -> &'static str { match self { $(ErrorCode::$variant => $code),* } }
+            pub fn status(self) -> StatusCode { match self { $(ErrorCode::$variant => $status),* } }
+            pub fn default_message(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((ErrorCode::$variant, Lang::Zh) => $zh, (ErrorCode::$variant, Lang::En) => $en),*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    BadRequest => ("bad_request", StatusCode::BAD_REQUEST, "请求无效", "The request is not valid"),
+    ValidationFailed => ("validation_failed", StatusCode::UNPROCESSABLE_ENTITY, "输入未通过校验", "Some fields are not valid"),
+    MalformedJson => ("malformed_json", StatusCode::BAD_REQUEST, "JSON 格式错误", "The request body is not valid JSON"),
+    UnsupportedMediaType => ("unsupported_media_type", StatusCode::UNSUPPORTED_MEDIA_TYPE, "不支持的内容类型", "Unsupported content type"),
+    PayloadTooLarge => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE, "请求内容过大", "The request body is too large"),
+    InvalidQuery => ("invalid_query", StatusCode::BAD_REQUEST, "查询参数无效", "The query parameters are not valid"),
+    InvalidPath => ("invalid_path", StatusCode::BAD_REQUEST, "路径参数无效", "The path parameters are not valid"),
+    InvalidCursor => ("invalid_cursor", StatusCode::BAD_REQUEST, "分页游标无效", "The pagination cursor is not valid"),
+    InvalidSearchQuery => ("invalid_search_query", StatusCode::BAD_REQUEST, "搜索语句无效", "The search query is not valid"),
+    RouteNotFound => ("route_not_found", StatusCode::NOT_FOUND, "接口不存在", "No such endpoint"),
+    MethodNotAllowed => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED, "不支持该请求方法", "Method not allowed"),
+    NotFound => ("not_found", StatusCode::NOT_FOUND, "未找到", "Not found"),
+    Unauthorized => ("unauthorized", StatusCode::UNAUTHORIZED, "未登录或登录已过期", "Missing, invalid or expired credentials"),
+    InvalidCredentials => ("invalid_credentials", StatusCode::UNAUTHORIZED, "手机号或密码错误", "Wrong phone number or password"),
+    Forbidden => ("forbidden", StatusCode::FORBIDDEN, "无权访问", "You are not allowed to do this"),
+    TooManyRequests => ("too_many_requests", StatusCode::TOO_MANY_REQUESTS, "尝试次数过多，请稍后再试", "Too many attempts, try again later"),
+    Conflict => ("conflict", StatusCode::CONFLICT, "与现有数据冲突", "Conflicts with existing data"),
+    AlreadyExists => ("already_exists", StatusCode::CONFLICT, "记录已存在", "A record with this key already exists"),
+    IdempotencyKeyReused => ("idempotency_key_reused", StatusCode::CONFLICT, "幂等键已用于不同的请求", "This Idempotency-Key was used with a different request"),
+    IdempotencyInProgress => ("idempotency_in_progress", StatusCode::CONFLICT, "相同请求正在处理中", "The same request is still being processed"),
+    InvalidTransition => ("invalid_transition", StatusCode::CONFLICT, "当前状态不允许该操作", "This state change is not allowed"),
+    CapacityReached => ("capacity_reached", StatusCode::CONFLICT, "名额已满", "No places left"),
+    PreconditionFailed => ("precondition_failed", StatusCode::PRECONDITION_FAILED, "数据已被修改", "The resource has changed"),
+    Overloaded => ("overloaded", StatusCode::SERVICE_UNAVAILABLE, "服务繁忙，请稍后重试", "The service is busy, retry shortly"),
+    DatabaseUnavailable => ("database_unavailable", StatusCode::SERVICE_UNAVAILABLE, "数据库暂不可用，请稍后重试", "The database is unavailable, retry shortly"),
+    NotReady => ("not_ready", StatusCode::SERVICE_UNAVAILABLE, "服务尚未就绪", "The service is not ready"),
+    Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误", "Internal server error"),
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// One field that failed validation, with a machine-readable reason.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+/// The error envelope of every 4xx/5xx answer.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine code, e.g. `validation_failed`.
+    #[schema(example = "validation_failed")]
+    pub code: String,
+    /// Human-readable message in the request's language.
+    pub message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<FieldError>,
+    /// Extra structured data for some codes (e.g. allowed transitions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub extra: Option<serde_json::Value>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    /// Message overriding the default one: (Chinese, English).
+    pub message: Option<(String, String)>,
+    pub details: Vec<FieldError>,
+    pub extra: Option<serde_json::Value>,
+    pub retry_after_secs: Option<u64>,
+    /// Internal cause, logged for 5xx, never sent.
+    pub cause: Option<String>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> Self {
+        ApiError {
+            code,
+            message: None,
+            details: Vec::new(),
+            extra: None,
+            retry_after_secs: None,
+            cause: None,
+        }
+    }
+
+    pub fn msg(code: ErrorCode, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        ApiError {
+            message: Some((zh.into(), en.into())),
+            ..ApiError::new(code)
+        }
+    }
+
+    pub fn internal(cause: impl fmt::Display) -> Self {
+        ApiError {
+            cause: Some(cause.to_string()),
+            ..ApiError::new(ErrorCode::Internal)
+        }
+    }
+
+    pub fn validation(details: Vec<FieldError>) -> Self {
+        ApiError {
+            details,
+            ..ApiError::new(ErrorCode::ValidationFailed)
+        }
+    }
+
+    pub fn field(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        ApiError::validation(vec![FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        }])
+    }
+
+    pub fn not_found() -> Self {
+        ApiError::new(ErrorCode::NotFound)
+    }
+
+    pub fn forbidden() -> Self {
+        ApiError::new(ErrorCode::Forbidden)
+    }
+
+    pub fn unauthorized() -> Self {
+        ApiError::new(ErrorCode::Unauthorized)
+    }
+
+    pub fn with_extra(mut self, extra: serde_json::Value) -> Self {
+        self.extra = Some(extra);
+        self
+    }
+
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+
+    pub fn body(&self, lang: Lang) -> ErrorBody {
+        let message = match (&self.message, lang) {
+            (Some((zh, _)), Lang::Zh) => zh.clone(),
+            (Some((_, en)), Lang::En) => en.clone(),
+            (None, lang) => self.code.default_message(lang).to_string(),
+        };
+        ErrorBody {
+            code: self.code.as_str().to_string(),
+            message,
+            details: self.details.clone(),
+            extra: self.extra.clone(),
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.code.as_str())?;
+        if let Some(cause) = &self.cause {
+            write!(f, ": {cause}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(code = self.code.as_str(), cause = ?self.cause, "request failed");
+        }
+        let mut resp = HttpResponse::build(status);
+        if let Some(secs) = self.retry_after_secs {
+            resp.insert_header((header::RETRY_AFTER, HeaderValue::from(secs)));
+        }
+        resp.json(self.body(current_lang()))
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for ApiError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        use deadpool_postgres::PoolError;
+        match e {
+            PoolError::Timeout(_) => ApiError {
+                cause: Some(e.to_string()),
+                ..ApiError::new(ErrorCode::DatabaseUnavailable)
+            }
+            .retry_after(2),
+            PoolError::Backend(pg) => ApiError::from(pg),
+            other => ApiError {
+                cause: Some(other.to_string()),
+                ..ApiError::new(ErrorCode::DatabaseUnavailable)
+            }
+            .retry_after(2),
+        }
+    }
+}
+
+impl From<tokio_postgres::Error> for ApiError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        use tokio_postgres::error::SqlState;
+        if let Some(db) = e.as_db_error() {
+            let code = db.code();
+            if *code == SqlState::UNIQUE_VIOLATION {
+                let constraint = db.constraint().unwrap_or("").to_string();
+                return ApiError::new(ErrorCode::AlreadyExists)
+                    .with_extra(serde_json::json!({ "constraint": constraint }));
+            }
+            if *code == SqlState::FOREIGN_KEY_VIOLATION {
+                return ApiError {
+                    cause: Some(db.message().to_string()),
+                    ..ApiError::new(ErrorCode::Conflict)
+                };
+            }
+            if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED
+            {
+                return ApiError {
+                    cause: Some(db.message().to_string()),
+                    ..ApiError::new(ErrorCode::Overloaded)
+                }
+                .retry_after(1);
+            }
+            if *code == SqlState::ADMIN_SHUTDOWN
+                || *code == SqlState::CANNOT_CONNECT_NOW
+                || *code == SqlState::TOO_MANY_CONNECTIONS
+            {
+                return ApiError {
+                    cause: Some(db.message().to_string()),
+                    ..ApiError::new(ErrorCode::DatabaseUnavailable)
+                }
+                .retry_after(2);
+            }
+            return ApiError::internal(format!("{}: {}", code.code(), db.message()));
+        }
+        if e.is_closed() {
+            return ApiError {
+                cause: Some(e.to_string()),
+                ..ApiError::new(ErrorCode::DatabaseUnavailable)
+            }
+            .retry_after(2);
+        }
+        ApiError::internal(e)
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+/// Actix's own payload errors (JSON, query, path, form) use the same envelope.
+pub fn json_error_handler(
+    err: actix_web::error::JsonPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let api = match &err {
+        E::ContentType => ApiError::new(ErrorCode::UnsupportedMediaType),
+        E::OverflowKnownLength { .. } | E::Overflow { .. } => {
+            ApiError::new(ErrorCode::PayloadTooLarge)
+        }
+        E::Deserialize(de) if de.is_data() => ApiError {
+            message: Some((
+                format!("字段无效：{de}"),
+                format!("Invalid field: {de}"),
+            )),
+            ..ApiError::new(ErrorCode::ValidationFailed)
+        },
+        E::Deserialize(de) => ApiError {
+            message: Some((
+                format!("JSON 格式错误：{de}"),
+                format!("The request body is not valid JSON: {de}"),
+            )),
+            ..ApiError::new(ErrorCode::MalformedJson)
+        },
+        E::Payload(actix_web::error::PayloadError::Overflow) => {
+            ApiError::new(ErrorCode::PayloadTooLarge)
+        }
+        _ => ApiError::new(ErrorCode::BadRequest),
+    };
+    api.into()
+}
+
+pub fn query_error_handler(
+    err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    ApiError {
+        message: Some((
+            format!("查询参数无效：{err}"),
+            format!("Invalid query parameters: {err}"),
+        )),
+        ..ApiError::new(ErrorCode::InvalidQuery)
+    }
+    .into()
+}
+
+pub fn path_error_handler(
+    err: actix_web::error::PathError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    ApiError {
+        message: Some((
+            format!("路径参数无效：{err}"),
+            format!("Invalid path parameter: {err}"),
+        )),
+        ..ApiError::new(ErrorCode::InvalidPath)
+    }
+    .into()
+}
+
+/// Answers that did not come from an [`ApiError`] (actix's own 404/405/413, a payload error)
+/// get the same JSON envelope, so clients parse one shape.
+pub async fn envelope_middleware(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let res = next.call(req).await?;
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.starts_with("application/json"))
+        .unwrap_or(false);
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return Ok(res.map_into_boxed_body());
+    }
+    let code = match status {
+        StatusCode::NOT_FOUND => ErrorCode::RouteNotFound,
+        StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+        StatusCode::UNAUTHORIZED => ErrorCode::Unauthorized,
+        StatusCode::FORBIDDEN => ErrorCode::Forbidden,
+        StatusCode::SERVICE_UNAVAILABLE => ErrorCode::Overloaded,
+        s if s.is_server_error() => ErrorCode::Internal,
+        _ => ErrorCode::BadRequest,
+    };
+    let (req, _) = res.into_parts();
+    let mut body = HttpResponse::build(status);
+    body.content_type("application/json");
+    let response = body.json(ApiError::new(code).body(current_lang()));
+    Ok(actix_web::dev::ServiceResponse::new(req, response))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "duplicate code {s}");
+            assert!(s.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{s}");
+        }
+    }
+
+    #[test]
+    fn body_uses_language() {
+        let err = ApiError::new(ErrorCode::NotFound);
+        assert_eq!(err.body(Lang::En).message, "Not found");
+        assert_eq!(err.body(Lang::Zh).message, "未找到");
+        assert_eq!(err.body(Lang::Zh).code, "not_found");
+    }
+}

@@ -1,0 +1,82 @@
+//! Thin handlers: extract, call the domain/db/search functions, answer JSON.
+//! Every route is registered through utoipa-actix-web, so the OpenAPI document lists exactly
+//! the routes the app serves.
+
+pub mod health;
+
+use actix_web::web;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "labormatch",
+        description = "Matching rural workers from registered poor households to employer \
+                       openings, and tracking training and job outcomes. Errors always have the \
+                       shape ErrorBody, with a stable `code`."
+    ),
+    components(schemas(ErrorBody, FieldError)),
+    modifiers(&SecurityAddon)
+)]
+pub struct ApiDoc;
+
+struct SecurityAddon;
+
+impl utoipa::Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI document of the whole app (built the same way the app is).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(api_routes)
+        .split_for_parts();
+    api
+}
+
+/// Every route of the app. Registering through utoipa-actix-web documents each one.
+pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics);
+}
+
+/// Mounts the routes, the OpenAPI document and the docs page on an app.
+pub fn mount<T>(app: actix_web::App<T>) -> actix_web::App<T>
+where
+    T: actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+{
+    app.into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(api_routes)
+        .openapi_service(|api| SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .default_service(web::to(route_not_found))
+        .into_app()
+}
+
+async fn route_not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::new(ErrorCode::RouteNotFound))
+}

@@ -1,0 +1,109 @@
+//! The application as a value: `build` binds the listener (port 0 in tests), `port` tells which,
+//! `run_until_stopped` serves. `main` and the tests start this very same app.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use deadpool_postgres::Pool;
+
+use crate::config::Settings;
+use crate::error;
+use crate::i18n::language_middleware;
+use crate::metrics::{metrics_middleware, Metrics};
+use crate::routes;
+use crate::telemetry::{request_id_middleware, RequestSpan};
+
+/// Everything a handler may need, shared by all workers.
+pub struct AppState {
+    pub pool: Pool,
+    pub settings: Arc<Settings>,
+    pub metrics: Metrics,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Builds the app on an already migrated database.
+    pub async fn build(
+        settings: Settings,
+        db_config: tokio_postgres::Config,
+    ) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("binding {}", settings.bind))?;
+        Application::build_with_listener(settings, db_config, listener).await
+    }
+
+    pub async fn build_with_listener(
+        settings: Settings,
+        db_config: tokio_postgres::Config,
+        listener: TcpListener,
+    ) -> anyhow::Result<Application> {
+        let port = listener.local_addr()?.port();
+        std::fs::create_dir_all(&settings.index_dir).with_context(|| {
+            format!("creating the index directory {}", settings.index_dir.display())
+        })?;
+        let pool = crate::db::build_pool(db_config, &settings)?;
+        let state = web::Data::new(AppState {
+            pool,
+            settings: Arc::new(settings),
+            metrics: Metrics::new(),
+        });
+        let server = run(listener, state.clone())?;
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM (actix stops gracefully: in-flight requests finish).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// A handle for stopping the server from elsewhere (tests).
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+}
+
+fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+    let body_limit = state.settings.body_limit;
+    let metrics = web::Data::new(state.metrics.clone());
+    let server = HttpServer::new(move || {
+        let app = App::new()
+            .app_data(state.clone())
+            .app_data(metrics.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(body_limit)
+                    .error_handler(error::json_error_handler),
+            )
+            .app_data(web::QueryConfig::default().error_handler(error::query_error_handler))
+            .app_data(web::PathConfig::default().error_handler(error::path_error_handler))
+            .app_data(web::PayloadConfig::default().limit(body_limit));
+        routes::mount(app)
+            .wrap(from_fn(error::envelope_middleware))
+            .wrap(Compress::default())
+            .wrap(from_fn(metrics_middleware))
+            .wrap(from_fn(language_middleware))
+            .wrap(tracing_actix_web::TracingLogger::<RequestSpan>::new())
+            .wrap(from_fn(request_id_middleware))
+    })
+    .shutdown_timeout(20)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
