@@ -9,6 +9,8 @@ use anyhow::{bail, Context};
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub bind: String,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
     /// `None` means: run the project's own PostgreSQL cluster under `data_dir`.
     pub database_url: Option<String>,
     pub data_dir: PathBuf,
@@ -120,6 +122,7 @@ impl Settings {
         };
         Ok(Settings {
             bind: var("LABORMATCH_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            workers: parse_var("LABORMATCH_WORKERS", 0)?,
             database_url: var("LABORMATCH_DATABASE_URL"),
             index_dir: var("LABORMATCH_INDEX_DIR")
                 .map(PathBuf::from)

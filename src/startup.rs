@@ -81,6 +81,10 @@ impl Application {
 
 fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let body_limit = state.settings.body_limit;
+    let workers = match state.settings.workers {
+        0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+        n => n,
+    };
     let metrics = web::Data::new(state.metrics.clone());
     let server = HttpServer::new(move || {
         let app = App::new()
@@ -102,6 +106,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             .wrap(tracing_actix_web::TracingLogger::<RequestSpan>::new())
             .wrap(from_fn(request_id_middleware))
     })
+    .workers(workers)
     .shutdown_timeout(20)
     .listen(listener)?
     .run();

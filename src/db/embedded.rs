@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context};
@@ -23,7 +23,14 @@ pub struct EmbeddedPostgres {
     pub data_dir: PathBuf,
     pub socket_dir: PathBuf,
     pub port: u16,
-    child: Option<Child>,
+    server: Option<ServerProcess>,
+}
+
+/// The server process, spawned by and waited on by a thread of its own: the parent-death
+/// signal follows the spawning *thread*, so that thread must live exactly as long as the server.
+struct ServerProcess {
+    pid: libc::pid_t,
+    waiter: std::thread::JoinHandle<()>,
 }
 
 #[derive(Clone, Copy)]
@@ -73,7 +80,7 @@ impl EmbeddedPostgres {
                 data_dir,
                 socket_dir,
                 port,
-                child: None,
+                server: None,
             });
         }
 
@@ -126,12 +133,27 @@ impl EmbeddedPostgres {
                 Ok(())
             });
         }
-        let child = cmd.spawn().context("starting postgres")?;
+        let (pid_tx, pid_rx) = std::sync::mpsc::channel();
+        let waiter = std::thread::Builder::new()
+            .name("postgres-child".into())
+            .spawn(move || match cmd.spawn() {
+                Ok(mut child) => {
+                    let _ = pid_tx.send(Ok(child.id() as libc::pid_t));
+                    let _ = child.wait();
+                }
+                Err(e) => {
+                    let _ = pid_tx.send(Err(e));
+                }
+            })?;
+        let pid = pid_rx
+            .recv()
+            .context("the postgres spawning thread died")?
+            .context("starting postgres")?;
         let mut pg = EmbeddedPostgres {
             data_dir,
             socket_dir,
             port,
-            child: Some(child),
+            server: Some(ServerProcess { pid, waiter }),
         };
         pg.wait_ready(Duration::from_secs(60), &log_path)?;
         Ok(pg)
@@ -141,10 +163,11 @@ impl EmbeddedPostgres {
         let socket = self.socket_dir.join(format!(".s.PGSQL.{}", self.port));
         let started = Instant::now();
         loop {
-            if let Some(child) = self.child.as_mut() {
-                if let Some(status) = child.try_wait()? {
+            if let Some(server) = self.server.as_ref() {
+                if server.waiter.is_finished() {
+                    self.server = None;
                     bail!(
-                        "postgres exited during start-up ({status}); see {}:\n{}",
+                        "postgres exited during start-up; see {}:\n{}",
                         log_path.display(),
                         tail(log_path, 15)
                     );
@@ -173,29 +196,24 @@ impl EmbeddedPostgres {
 
     /// Fast shutdown: disconnects clients, checkpoints, exits. Waits for the process to end.
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            // SAFETY: plain kill(2) on our own child's pid.
+        let Some(server) = self.server.take() else {
+            return;
+        };
+        // SAFETY: kill(2) on the pid of the child we spawned, which its waiter has not reaped.
+        unsafe {
+            libc::kill(server.pid, libc::SIGINT);
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !server.waiter.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        if !server.waiter.is_finished() {
+            // SAFETY: as above; immediate shutdown as a last resort.
             unsafe {
-                libc::kill(child.id() as libc::pid_t, libc::SIGINT);
-            }
-            let deadline = Instant::now() + Duration::from_secs(30);
-            loop {
-                match child.try_wait() {
-                    Ok(Some(_)) => break,
-                    Ok(None) if Instant::now() < deadline => {
-                        std::thread::sleep(Duration::from_millis(50))
-                    }
-                    _ => {
-                        // SAFETY: as above; immediate shutdown as a last resort.
-                        unsafe {
-                            libc::kill(child.id() as libc::pid_t, libc::SIGQUIT);
-                        }
-                        let _ = child.wait();
-                        break;
-                    }
-                }
+                libc::kill(server.pid, libc::SIGQUIT);
             }
         }
+        let _ = server.waiter.join();
     }
 }
 
@@ -205,8 +223,39 @@ impl Drop for EmbeddedPostgres {
     }
 }
 
-/// The directory holding `initdb` and `postgres`: on PATH, or the newest /usr/lib/postgresql/*/bin.
+/// The directory holding `initdb` and `postgres`. When they are missing and we are root on
+/// Debian/Ubuntu, installs them with apt-get (LABORMATCH_PG_AUTO_INSTALL=0 turns this off).
 pub fn find_bin_dir() -> anyhow::Result<PathBuf> {
+    match locate_bin_dir() {
+        Ok(dir) => Ok(dir),
+        Err(missing) => {
+            let allowed = std::env::var("LABORMATCH_PG_AUTO_INSTALL").map(|v| v != "0");
+            // SAFETY: geteuid has no preconditions.
+            let root = unsafe { libc::geteuid() } == 0;
+            if !root || !allowed.unwrap_or(true) || !Path::new("/usr/bin/apt-get").exists() {
+                return Err(missing);
+            }
+            tracing::warn!("PostgreSQL server binaries are missing; installing them with apt-get");
+            for args in [
+                &["update", "-q"][..],
+                &["install", "-y", "-q", "--no-install-recommends", "postgresql"][..],
+            ] {
+                let status = Command::new("apt-get")
+                    .args(args)
+                    .env("DEBIAN_FRONTEND", "noninteractive")
+                    .status()
+                    .context("running apt-get")?;
+                if !status.success() {
+                    bail!("apt-get {} failed ({status}); {missing}", args.join(" "));
+                }
+            }
+            locate_bin_dir()
+        }
+    }
+}
+
+/// On LABORMATCH_PG_BIN, the newest /usr/lib/postgresql/*/bin, or PATH.
+fn locate_bin_dir() -> anyhow::Result<PathBuf> {
     if let Some(dir) = std::env::var_os("LABORMATCH_PG_BIN") {
         let dir = PathBuf::from(dir);
         if dir.join("postgres").exists() {

@@ -1,0 +1,2 @@
+mod foundation;
+mod helpers;
