@@ -245,7 +245,8 @@ impl From<tokio_postgres::Error> for ApiError {
                     ..ApiError::new(ErrorCode::Conflict)
                 };
             }
-            if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED
+            if *code == SqlState::T_R_SERIALIZATION_FAILURE
+                || *code == SqlState::T_R_DEADLOCK_DETECTED
             {
                 return ApiError {
                     cause: Some(db.message().to_string()),
@@ -294,10 +295,7 @@ pub fn json_error_handler(
             ApiError::new(ErrorCode::PayloadTooLarge)
         }
         E::Deserialize(de) if de.is_data() => ApiError {
-            message: Some((
-                format!("字段无效：{de}"),
-                format!("Invalid field: {de}"),
-            )),
+            message: Some((format!("字段无效：{de}"), format!("Invalid field: {de}"))),
             ..ApiError::new(ErrorCode::ValidationFailed)
         },
         E::Deserialize(de) => ApiError {

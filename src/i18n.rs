@@ -1,9 +1,9 @@
 //! The request's language, chosen from `Accept-Language` (Chinese unless English is preferred).
 //! It is kept in a task-local so that error responses, built far from the request, speak it.
 
+use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::body::MessageBody;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {

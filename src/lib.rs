@@ -1,8 +1,16 @@
+// ApiError carries its message, details and cause; it only travels on the cold error path, so
+// its size does not matter and boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
+pub mod auth;
 pub mod config;
 pub mod db;
+pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod metrics;
+pub mod pagination;
 pub mod routes;
+pub mod search;
 pub mod startup;
 pub mod telemetry;

@@ -7,7 +7,11 @@ use labormatch::startup::Application;
 use labormatch::telemetry;
 
 #[derive(Parser)]
-#[command(name = "labormatch", version, about = "Labor-export matching and outcome tracking")]
+#[command(
+    name = "labormatch",
+    version,
+    about = "Labor-export matching and outcome tracking"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -22,6 +26,14 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
+    /// Create an admin account (the first one, or more). The password is read from
+    /// LABORMATCH_ADMIN_PASSWORD or, when unset, from the first line of standard input.
+    CreateAdmin {
+        #[arg(long)]
+        phone: String,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
 }
 
 #[tokio::main]
@@ -35,6 +47,30 @@ async fn main() -> anyhow::Result<()> {
             let database = Database::open(&settings).await?;
             db::migrate(&database.config).await?;
             println!("migrations applied, seed data loaded");
+            Ok(())
+        }
+        Command::CreateAdmin { phone, name } => {
+            let password = match std::env::var("LABORMATCH_ADMIN_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let database = Database::open(&settings).await?;
+            db::migrate(&database.config).await?;
+            let pool = db::build_pool(database.config.clone(), &settings)?;
+            let id = labormatch::routes::auth::create_admin(&pool, &phone, &password, &name)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "{}",
+                        serde_json::to_string(&e.body(labormatch::i18n::Lang::En))
+                            .unwrap_or_default()
+                    )
+                })?;
+            println!("admin account {id} created for {phone}");
             Ok(())
         }
         Command::Openapi => {

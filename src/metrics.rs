@@ -30,10 +30,11 @@ impl Metrics {
         )
         .expect("static metric definition");
         let latency = HistogramVec::new(
-            HistogramOpts::new("http_request_duration_seconds", "HTTP latency by route")
-                .buckets(vec![
+            HistogramOpts::new("http_request_duration_seconds", "HTTP latency by route").buckets(
+                vec![
                     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-                ]),
+                ],
+            ),
             &["method", "route", "status"],
         )
         .expect("static metric definition");
@@ -57,7 +58,9 @@ impl Metrics {
             Box::new(m.index_lag.clone()),
             Box::new(m.index_applied_seq.clone()),
         ] {
-            m.registry.register(c).expect("each metric is registered once");
+            m.registry
+                .register(c)
+                .expect("each metric is registered once");
         }
         m
     }

@@ -10,6 +10,8 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use deadpool_postgres::Pool;
 
+use crate::auth::tokens::load_or_create_secret;
+use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::error;
 use crate::i18n::language_middleware;
@@ -22,6 +24,7 @@ pub struct AppState {
     pub pool: Pool,
     pub settings: Arc<Settings>,
     pub metrics: Metrics,
+    pub jwt: JwtKeys,
 }
 
 pub struct Application {
@@ -48,10 +51,17 @@ impl Application {
     ) -> anyhow::Result<Application> {
         let port = listener.local_addr()?.port();
         std::fs::create_dir_all(&settings.index_dir).with_context(|| {
-            format!("creating the index directory {}", settings.index_dir.display())
+            format!(
+                "creating the index directory {}",
+                settings.index_dir.display()
+            )
         })?;
         let pool = crate::db::build_pool(db_config, &settings)?;
+        let secret =
+            load_or_create_secret(settings.jwt_secret.as_deref(), &settings.jwt_secret_file())?;
+        let jwt = JwtKeys::new(&secret, &settings.jwt_issuer, settings.access_token_ttl);
         let state = web::Data::new(AppState {
+            jwt,
             pool,
             settings: Arc::new(settings),
             metrics: Metrics::new(),
@@ -82,7 +92,9 @@ impl Application {
 fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let body_limit = state.settings.body_limit;
     let workers = match state.settings.workers {
-        0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+        0 => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2),
         n => n,
     };
     let metrics = web::Data::new(state.metrics.clone());

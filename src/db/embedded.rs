@@ -178,7 +178,10 @@ impl EmbeddedPostgres {
                 return Ok(());
             }
             if started.elapsed() > timeout {
-                bail!("postgres did not start within {timeout:?}; see {}", log_path.display());
+                bail!(
+                    "postgres did not start within {timeout:?}; see {}",
+                    log_path.display()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -238,7 +241,13 @@ pub fn find_bin_dir() -> anyhow::Result<PathBuf> {
             tracing::warn!("PostgreSQL server binaries are missing; installing them with apt-get");
             for args in [
                 &["update", "-q"][..],
-                &["install", "-y", "-q", "--no-install-recommends", "postgresql"][..],
+                &[
+                    "install",
+                    "-y",
+                    "-q",
+                    "--no-install-recommends",
+                    "postgresql",
+                ][..],
             ] {
                 let status = Command::new("apt-get")
                     .args(args)
@@ -308,7 +317,14 @@ fn init_cluster(bin: &Path, data_dir: &Path, run_as: Option<RunAs>) -> anyhow::R
     let mut cmd = Command::new(bin.join("initdb"));
     cmd.arg("-D")
         .arg(data_dir)
-        .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"])
+        .args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+        ])
         .arg("--no-sync")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

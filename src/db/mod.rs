@@ -1,15 +1,15 @@
 //! PostgreSQL: the pool, migrations (refinery, from sql/), seed data, and one module per
 //! aggregate with its SQL next to its types.
 
+pub mod accounts;
+pub mod audit;
 pub mod embedded;
 pub mod seed;
 
 use std::time::Duration;
 
 use anyhow::Context;
-use deadpool_postgres::{
-    Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime,
-};
+use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 
 use crate::config::Settings;
 pub use embedded::EmbeddedPostgres;
@@ -63,9 +63,7 @@ impl Database {
 }
 
 /// Connects once, retrying while a just-started server is still recovering.
-pub async fn connect(
-    config: &tokio_postgres::Config,
-) -> anyhow::Result<tokio_postgres::Client> {
+pub async fn connect(config: &tokio_postgres::Config) -> anyhow::Result<tokio_postgres::Client> {
     let mut attempts = 0;
     loop {
         match config.connect(tokio_postgres::NoTls).await {
@@ -171,7 +169,9 @@ pub async fn check_ready(pool: &Pool) -> Result<(), String> {
     let applied: i32 = row.get(0);
     let wanted = latest_migration_version();
     if applied < wanted {
-        return Err(format!("migrations applied up to {applied}, binary needs {wanted}"));
+        return Err(format!(
+            "migrations applied up to {applied}, binary needs {wanted}"
+        ));
     }
     Ok(())
 }

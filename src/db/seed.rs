@@ -44,15 +44,24 @@ pub fn split_markers(raw: &str) -> (String, String) {
     if name.is_empty() || name.len() == trimmed.len() {
         return (trimmed.to_string(), String::new());
     }
-    let markers: String = trimmed[name.len()..].chars().filter(|c| *c != '/').collect();
+    let markers: String = trimmed[name.len()..]
+        .chars()
+        .filter(|c| *c != '/')
+        .collect();
     (name.to_string(), markers)
 }
 
-async fn already_loaded(client: &impl tokio_postgres::GenericClient, name: &str, digest: &str) -> anyhow::Result<bool> {
+async fn already_loaded(
+    client: &impl tokio_postgres::GenericClient,
+    name: &str,
+    digest: &str,
+) -> anyhow::Result<bool> {
     let row = client
         .query_opt("SELECT digest FROM seed_state WHERE name = $1", &[&name])
         .await?;
-    Ok(row.map(|r| r.get::<_, String>(0) == digest).unwrap_or(false))
+    Ok(row
+        .map(|r| r.get::<_, String>(0) == digest)
+        .unwrap_or(false))
 }
 
 /// Loads both seed tables unless their digests show they are already there.
@@ -150,7 +159,15 @@ pub async fn load_seed(client: &mut Client) -> anyhow::Result<()> {
              ON CONFLICT (code) DO UPDATE SET level = EXCLUDED.level, name = EXCLUDED.name,
                  markers = EXCLUDED.markers, aliases = EXCLUDED.aliases,
                  definition = EXCLUDED.definition, tasks = EXCLUDED.tasks",
-            &[&codes, &levels, &names, &markers, &aliases, &definitions, &tasks],
+            &[
+                &codes,
+                &levels,
+                &names,
+                &markers,
+                &aliases,
+                &definitions,
+                &tasks,
+            ],
         )
         .await?;
         mark_loaded(&tx, "occupations", &occupations_digest, codes.len()).await?;

@@ -2,7 +2,10 @@
 //! Every route is registered through utoipa-actix-web, so the OpenAPI document lists exactly
 //! the routes the app serves.
 
+pub mod audit;
+pub mod auth;
 pub mod health;
+pub mod organizations;
 
 use actix_web::web;
 use utoipa::OpenApi;
@@ -56,7 +59,21 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
-        .service(health::metrics);
+        .service(health::metrics)
+        .service(
+            utoipa_actix_web::scope("/api/v1")
+                .service(auth::register)
+                .service(auth::login)
+                .service(auth::refresh)
+                .service(auth::logout)
+                .service(auth::me)
+                .service(auth::accept_invitation)
+                .service(auth::create_officer)
+                .service(organizations::create_organization)
+                .service(organizations::get_organization)
+                .service(organizations::create_invitation)
+                .service(audit::list_audit),
+        );
 }
 
 /// Mounts the routes, the OpenAPI document and the docs page on an app.

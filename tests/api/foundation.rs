@@ -56,7 +56,12 @@ async fn metrics_report_routes_and_pool() {
     app.get("/healthz").await;
     app.get("/no/such/route").await;
     let text = app.get("/metrics").await.text().await.unwrap();
-    assert!(text.contains(r#"labormatch_http_requests_total{method="GET",route="/healthz",status="200"} 1"#), "{text}");
+    assert!(
+        text.contains(
+            r#"labormatch_http_requests_total{method="GET",route="/healthz",status="200"} 1"#
+        ),
+        "{text}"
+    );
     assert!(text.contains(r#"route="unmatched",status="404""#), "{text}");
     assert!(text.contains("labormatch_db_pool_size"));
     assert!(text.contains("labormatch_db_pool_waiting"));
@@ -92,7 +97,10 @@ async fn openapi_document_lists_every_route() {
             let status = resp.status().as_u16();
             if status == 404 {
                 let body: Value = resp.json().await.unwrap_or(Value::Null);
-                assert_ne!(body["code"], "route_not_found", "{method} {path} is not served");
+                assert_ne!(
+                    body["code"], "route_not_found",
+                    "{method} {path} is not served"
+                );
             }
         }
     }
@@ -107,7 +115,12 @@ async fn openapi_document_lists_every_route() {
 #[tokio::test]
 async fn unknown_route_uses_the_envelope_in_both_languages() {
     let app = spawn_app().await;
-    let body = assert_error(app.get("/api/v1/nothing-here").await, 404, "route_not_found").await;
+    let body = assert_error(
+        app.get("/api/v1/nothing-here").await,
+        404,
+        "route_not_found",
+    )
+    .await;
     assert_eq!(body["message"], "接口不存在");
     let resp = app
         .client
@@ -125,13 +138,19 @@ async fn seed_tables_are_loaded() {
     let app = spawn_app().await;
     let db = app.db().await;
     let row = db
-        .query_one("SELECT name, level FROM occupations WHERE code = '6-18-02-04'", &[])
+        .query_one(
+            "SELECT name, level FROM occupations WHERE code = '6-18-02-04'",
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(row.get::<_, String>(0), "焊工");
     assert_eq!(row.get::<_, i16>(1), 4);
     let row = db
-        .query_one("SELECT name, parent_code, level FROM regions WHERE code = '630224'", &[])
+        .query_one(
+            "SELECT name, parent_code, level FROM regions WHERE code = '630224'",
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(row.get::<_, String>(0), "化隆回族自治县");
@@ -144,8 +163,7 @@ async fn seed_tables_are_loaded() {
         .get(0);
     assert_eq!(count, 2047);
     // Loading again changes nothing (idempotent).
-    let mut config = app.db_config.clone();
-    labormatch::db::migrate(&mut config).await.unwrap();
+    labormatch::db::migrate(&app.db_config).await.unwrap();
     let count_again: i64 = db
         .query_one("SELECT count(*) FROM regions", &[])
         .await

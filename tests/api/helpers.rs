@@ -24,7 +24,12 @@ fn template_name() -> String {
         .expect("sql/ exists")
         .flatten()
     {
-        if entry.path().extension().map(|e| e == "sql").unwrap_or(false) {
+        if entry
+            .path()
+            .extension()
+            .map(|e| e == "sql")
+            .unwrap_or(false)
+        {
             hasher.update(entry.file_name().as_encoded_bytes());
             hasher.update(std::fs::read(entry.path()).expect("readable migration"));
         }
@@ -81,9 +86,7 @@ fn start_cluster() -> anyhow::Result<(TestCluster, Option<EmbeddedPostgres>)> {
         .build()?;
     rt.block_on(async {
         let client = db::connect(&admin).await?;
-        client
-            .execute("SELECT pg_advisory_lock(4242)", &[])
-            .await?;
+        client.execute("SELECT pg_advisory_lock(4242)", &[]).await?;
         let exists = client
             .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&template])
             .await?
@@ -184,7 +187,9 @@ impl TestApp {
     }
 
     pub async fn db(&self) -> tokio_postgres::Client {
-        db::connect(&self.db_config).await.expect("test db connection")
+        db::connect(&self.db_config)
+            .await
+            .expect("test db connection")
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -239,8 +244,136 @@ pub async fn assert_error(resp: reqwest::Response, status: u16, code: &str) -> V
     let body: Value = resp.json().await.expect("json error body");
     assert_eq!(body["code"], code, "body {body}");
     assert!(
-        body["message"].as_str().map(|m| !m.is_empty()).unwrap_or(false),
+        body["message"]
+            .as_str()
+            .map(|m| !m.is_empty())
+            .unwrap_or(false),
         "message in {body}"
     );
     body
+}
+
+pub const TEST_PASSWORD: &str = "s3cret-passw0rd";
+
+/// A unique, valid mainland mobile number for this test run.
+pub fn unique_phone() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let salt = (std::process::id() as u64 % 1000) * 100_000;
+    format!("139{:08}", (salt + n) % 100_000_000)
+}
+
+#[allow(dead_code)]
+impl TestApp {
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> reqwest::Response {
+        let mut req = self.client.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn get_auth(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn login(&self, phone: &str, password: &str) -> Value {
+        let resp = self
+            .post_json(
+                "/api/v1/auth/login",
+                None,
+                &serde_json::json!({ "phone": phone, "password": password }),
+            )
+            .await;
+        assert_eq!(resp.status().as_u16(), 200, "login {phone}");
+        resp.json().await.unwrap()
+    }
+
+    /// An admin account, created as `labormatch create-admin` does; returns its access token.
+    pub async fn admin_token(&self) -> String {
+        let pool = db::build_pool(self.db_config.clone(), &self.settings).unwrap();
+        let phone = unique_phone();
+        labormatch::routes::auth::create_admin(&pool, &phone, TEST_PASSWORD, "admin")
+            .await
+            .expect("create admin");
+        self.login(&phone, TEST_PASSWORD).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    pub async fn officer_token(&self, admin: &str, region: &str) -> String {
+        let phone = unique_phone();
+        let resp = self
+            .post_json(
+                "/api/v1/officers",
+                Some(admin),
+                &serde_json::json!({ "phone": phone, "password": TEST_PASSWORD, "region_code": region }),
+            )
+            .await;
+        assert_eq!(resp.status().as_u16(), 201, "create officer");
+        self.login(&phone, TEST_PASSWORD).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    pub async fn worker_token(&self) -> String {
+        let phone = unique_phone();
+        let resp = self
+            .post_json(
+                "/api/v1/auth/register",
+                None,
+                &serde_json::json!({ "phone": phone, "password": TEST_PASSWORD, "display_name": "马小明" }),
+            )
+            .await;
+        assert_eq!(resp.status().as_u16(), 201, "register worker");
+        let body: Value = resp.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// Creates an organization (by `staff`) and signs up its first account: (org id, token).
+    pub async fn org_token(&self, staff: &str, kind: &str, region: &str) -> (i64, String) {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static SEQ: AtomicU64 = AtomicU64::new(0);
+        let n = SEQ.fetch_add(1, Ordering::Relaxed) + std::process::id() as u64 * 1000;
+        let credit =
+            labormatch::domain::complete_credit_code(&format!("91440101MA{:07}", n % 10_000_000))
+                .unwrap();
+        let resp = self
+            .post_json(
+                "/api/v1/organizations",
+                Some(staff),
+                &serde_json::json!({
+                    "kind": kind, "name": format!("测试{kind}{n}"), "region_code": region,
+                    "credit_code": credit
+                }),
+            )
+            .await;
+        assert_eq!(resp.status().as_u16(), 201, "create organization");
+        let body: Value = resp.json().await.unwrap();
+        let org_id = body["organization"]["id"].as_i64().unwrap();
+        let code = body["invitation"]["code"].as_str().unwrap();
+        let resp = self
+            .post_json(
+                "/api/v1/auth/accept-invitation",
+                None,
+                &serde_json::json!({ "code": code, "phone": unique_phone(), "password": TEST_PASSWORD }),
+            )
+            .await;
+        assert_eq!(resp.status().as_u16(), 201, "accept invitation");
+        let body: Value = resp.json().await.unwrap();
+        (org_id, body["access_token"].as_str().unwrap().to_string())
+    }
 }

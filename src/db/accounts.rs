@@ -1,0 +1,332 @@
+//! Accounts, organizations, invitations, refresh tokens and login failures.
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
+use tokio_postgres::Row;
+
+use crate::auth::Role;
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: i64,
+    pub role: Role,
+    pub phone: String,
+    pub password_hash: String,
+    pub display_name: String,
+    pub organization_id: Option<i64>,
+    pub org_admin: bool,
+    pub region_code: Option<String>,
+    pub disabled: bool,
+}
+
+const ACCOUNT_COLUMNS: &str = "id, role, phone, password_hash, display_name, organization_id, \
+                               org_admin, region_code, disabled";
+
+fn account_from_row(row: &Row) -> ApiResult<Account> {
+    let role: String = row.get("role");
+    Ok(Account {
+        id: row.get("id"),
+        role: Role::parse(&role).ok_or_else(|| ApiError::internal(format!("role {role}")))?,
+        phone: row.get("phone"),
+        password_hash: row.get("password_hash"),
+        display_name: row.get("display_name"),
+        organization_id: row.get("organization_id"),
+        org_admin: row.get("org_admin"),
+        region_code: row.get("region_code"),
+        disabled: row.get("disabled"),
+    })
+}
+
+pub struct NewAccount<'a> {
+    pub role: Role,
+    pub phone: &'a str,
+    pub password_hash: &'a str,
+    pub display_name: &'a str,
+    pub organization_id: Option<i64>,
+    pub org_admin: bool,
+    pub region_code: Option<&'a str>,
+}
+
+pub async fn insert_account(client: &impl GenericClient, new: NewAccount<'_>) -> ApiResult<i64> {
+    let row = client
+        .query_one(
+            "INSERT INTO accounts (role, phone, password_hash, display_name, organization_id,
+                                   org_admin, region_code)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            &[
+                &new.role.as_str(),
+                &new.phone,
+                &new.password_hash,
+                &new.display_name,
+                &new.organization_id,
+                &new.org_admin,
+                &new.region_code,
+            ],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
+pub async fn find_by_phone(client: &impl GenericClient, phone: &str) -> ApiResult<Option<Account>> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE phone = $1");
+    client
+        .query_opt(&sql, &[&phone])
+        .await?
+        .as_ref()
+        .map(account_from_row)
+        .transpose()
+}
+
+pub async fn find_by_id(client: &impl GenericClient, id: i64) -> ApiResult<Option<Account>> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
+    client
+        .query_opt(&sql, &[&id])
+        .await?
+        .as_ref()
+        .map(account_from_row)
+        .transpose()
+}
+
+pub async fn store_refresh_token(
+    client: &impl GenericClient,
+    account_id: i64,
+    family: uuid::Uuid,
+    token_hash: &str,
+    expires_at: DateTime<Utc>,
+) -> ApiResult<()> {
+    client
+        .execute(
+            "INSERT INTO refresh_tokens (token_hash, account_id, family, expires_at)
+             VALUES ($1, $2, $3, $4)",
+            &[&token_hash, &account_id, &family, &expires_at],
+        )
+        .await?;
+    Ok(())
+}
+
+pub enum RefreshUse {
+    /// Valid and now spent: issue the next token of this family.
+    Fresh { account_id: i64, family: uuid::Uuid },
+    /// Already spent or revoked: someone replays it. The whole family is now revoked.
+    Reused,
+    /// Unknown or expired.
+    Invalid,
+}
+
+/// Spends a refresh token. Must run in a transaction: the row is locked while it is checked.
+pub async fn spend_refresh_token(
+    tx: &deadpool_postgres::Transaction<'_>,
+    token_hash: &str,
+) -> ApiResult<RefreshUse> {
+    let Some(row) = tx
+        .query_opt(
+            "SELECT id, account_id, family, expires_at, used_at, revoked_at
+             FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
+            &[&token_hash],
+        )
+        .await?
+    else {
+        return Ok(RefreshUse::Invalid);
+    };
+    let family: uuid::Uuid = row.get("family");
+    let used: Option<DateTime<Utc>> = row.get("used_at");
+    let revoked: Option<DateTime<Utc>> = row.get("revoked_at");
+    if used.is_some() || revoked.is_some() {
+        revoke_family(tx, family).await?;
+        return Ok(RefreshUse::Reused);
+    }
+    let expires: DateTime<Utc> = row.get("expires_at");
+    if expires < Utc::now() {
+        return Ok(RefreshUse::Invalid);
+    }
+    let id: i64 = row.get("id");
+    tx.execute(
+        "UPDATE refresh_tokens SET used_at = now() WHERE id = $1",
+        &[&id],
+    )
+    .await?;
+    Ok(RefreshUse::Fresh {
+        account_id: row.get("account_id"),
+        family,
+    })
+}
+
+pub async fn revoke_family(client: &impl GenericClient, family: uuid::Uuid) -> ApiResult<u64> {
+    Ok(client
+        .execute(
+            "UPDATE refresh_tokens SET revoked_at = now()
+             WHERE family = $1 AND revoked_at IS NULL",
+            &[&family],
+        )
+        .await?)
+}
+
+pub async fn family_of(
+    client: &impl GenericClient,
+    token_hash: &str,
+) -> ApiResult<Option<(uuid::Uuid, i64)>> {
+    Ok(client
+        .query_opt(
+            "SELECT family, account_id FROM refresh_tokens WHERE token_hash = $1",
+            &[&token_hash],
+        )
+        .await?
+        .map(|r| (r.get(0), r.get(1))))
+}
+
+/// Failures for `key` inside the window: how many, and when the oldest of them happened.
+pub async fn recent_failures(
+    client: &impl GenericClient,
+    key: &str,
+    window_secs: f64,
+) -> ApiResult<(i64, Option<DateTime<Utc>>)> {
+    let row = client
+        .query_one(
+            "SELECT count(*), min(failed_at) FROM login_failures
+             WHERE key = $1 AND failed_at > now() - make_interval(secs => $2)",
+            &[&key, &window_secs],
+        )
+        .await?;
+    Ok((row.get(0), row.get(1)))
+}
+
+pub async fn record_failures(client: &impl GenericClient, keys: &[String]) -> ApiResult<()> {
+    client
+        .execute(
+            "INSERT INTO login_failures (key) SELECT unnest($1::text[])",
+            &[&keys],
+        )
+        .await?;
+    // Old rows are useless; trim them as we go so the table stays small.
+    client
+        .execute(
+            "DELETE FROM login_failures WHERE failed_at < now() - interval '1 day'",
+            &[],
+        )
+        .await?;
+    Ok(())
+}
+
+pub async fn clear_failures(client: &impl GenericClient, key: &str) -> ApiResult<()> {
+    client
+        .execute("DELETE FROM login_failures WHERE key = $1", &[&key])
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct Organization {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub credit_code: Option<String>,
+    pub region_code: String,
+    pub address: String,
+}
+
+fn organization_from_row(row: &Row) -> Organization {
+    Organization {
+        id: row.get("id"),
+        kind: row.get("kind"),
+        name: row.get("name"),
+        credit_code: row.get("credit_code"),
+        region_code: row.get("region_code"),
+        address: row.get("address"),
+    }
+}
+
+pub async fn insert_organization(
+    client: &impl GenericClient,
+    kind: &str,
+    name: &str,
+    credit_code: Option<&str>,
+    region_code: &str,
+    address: &str,
+    created_by: i64,
+) -> ApiResult<Organization> {
+    let row = client
+        .query_one(
+            "INSERT INTO organizations (kind, name, credit_code, region_code, address, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             RETURNING id, kind, name, credit_code, region_code, address",
+            &[
+                &kind,
+                &name,
+                &credit_code,
+                &region_code,
+                &address,
+                &created_by,
+            ],
+        )
+        .await?;
+    Ok(organization_from_row(&row))
+}
+
+pub async fn find_organization(
+    client: &impl GenericClient,
+    id: i64,
+) -> ApiResult<Option<Organization>> {
+    Ok(client
+        .query_opt(
+            "SELECT id, kind, name, credit_code, region_code, address FROM organizations
+             WHERE id = $1",
+            &[&id],
+        )
+        .await?
+        .as_ref()
+        .map(organization_from_row))
+}
+
+pub async fn insert_invitation(
+    client: &impl GenericClient,
+    code_hash: &str,
+    organization_id: i64,
+    org_admin: bool,
+    created_by: i64,
+    expires_at: DateTime<Utc>,
+) -> ApiResult<()> {
+    client
+        .execute(
+            "INSERT INTO invitations (code_hash, organization_id, org_admin, created_by, expires_at)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[&code_hash, &organization_id, &org_admin, &created_by, &expires_at],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Locks an unused, unexpired invitation: (organization id, org admin?).
+pub async fn take_invitation(
+    tx: &deadpool_postgres::Transaction<'_>,
+    code_hash: &str,
+) -> ApiResult<Option<(i64, bool)>> {
+    Ok(tx
+        .query_opt(
+            "SELECT organization_id, org_admin FROM invitations
+             WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now() FOR UPDATE",
+            &[&code_hash],
+        )
+        .await?
+        .map(|r| (r.get(0), r.get(1))))
+}
+
+pub async fn mark_invitation_used(
+    tx: &deadpool_postgres::Transaction<'_>,
+    code_hash: &str,
+    account_id: i64,
+) -> ApiResult<()> {
+    tx.execute(
+        "UPDATE invitations SET used_at = now(), used_by = $2 WHERE code_hash = $1",
+        &[&code_hash, &account_id],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn region_exists(client: &impl GenericClient, code: &str) -> ApiResult<bool> {
+    Ok(client
+        .query_opt("SELECT 1 FROM regions WHERE code = $1", &[&code])
+        .await?
+        .is_some())
+}
