@@ -68,7 +68,7 @@ CREATE TABLE enrollments (
     course_id           bigint NOT NULL REFERENCES courses (id),
     worker_id           bigint NOT NULL REFERENCES workers (id),
     status              text NOT NULL DEFAULT 'enrolled' CHECK (status IN ('enrolled', 'passed', 'failed')),
-    score               numeric(5, 1),
+    score               real CHECK (score BETWEEN 0 AND 100),
     certificate_number  text UNIQUE,
     level               smallint CHECK (level BETWEEN 1 AND 5),
     result_on           date,
@@ -83,9 +83,10 @@ CREATE TABLE worker_skills (
     occupation_code     text NOT NULL REFERENCES occupations (code),
     level               smallint CHECK (level BETWEEN 1 AND 5),
     source              text NOT NULL CHECK (source IN ('self_declared', 'certified')),
-    years_experience    numeric(4, 1) NOT NULL DEFAULT 0 CHECK (years_experience BETWEEN 0 AND 60),
+    years_experience    real NOT NULL DEFAULT 0 CHECK (years_experience BETWEEN 0 AND 60),
     note                text NOT NULL DEFAULT '',
-    certificate_number  text UNIQUE,
+    -- A certificate may cover several occupations of one course: not unique here.
+    certificate_number  text,
     enrollment_id       bigint REFERENCES enrollments (id),
     certified_on        date
 );

@@ -112,6 +112,8 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             .app_data(web::PayloadConfig::default().limit(body_limit));
         routes::mount(app)
             .wrap(from_fn(error::envelope_middleware))
+            .wrap(from_fn(crate::idempotency::idempotency_middleware))
+            .wrap(from_fn(crate::etag::etag_middleware))
             .wrap(Compress::default())
             .wrap(from_fn(metrics_middleware))
             .wrap(from_fn(language_middleware))

@@ -3,8 +3,14 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod courses;
 pub mod embedded;
+pub mod households;
+pub mod openings;
+pub mod outbox;
+pub mod reference;
 pub mod seed;
+pub mod workers;
 
 use std::time::Duration;
 

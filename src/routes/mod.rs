@@ -4,8 +4,12 @@
 
 pub mod audit;
 pub mod auth;
+pub mod courses;
 pub mod health;
+pub mod households;
+pub mod openings;
 pub mod organizations;
+pub mod workers;
 
 use actix_web::web;
 use utoipa::OpenApi;
@@ -72,7 +76,27 @@ pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(organizations::create_organization)
                 .service(organizations::get_organization)
                 .service(organizations::create_invitation)
-                .service(audit::list_audit),
+                .service(audit::list_audit)
+                .service(households::create_household)
+                .service(households::get_household)
+                .service(households::update_household)
+                .service(households::list_households)
+                .service(workers::create_worker)
+                .service(workers::get_my_profile)
+                .service(workers::put_my_profile)
+                .service(workers::get_worker)
+                .service(workers::update_worker)
+                .service(workers::list_workers)
+                .service(courses::create_course)
+                .service(courses::get_course)
+                .service(courses::list_courses)
+                .service(courses::enroll)
+                .service(courses::list_enrollments)
+                .service(courses::record_result)
+                .service(openings::create_opening)
+                .service(openings::get_opening)
+                .service(openings::update_opening)
+                .service(openings::list_openings),
         );
 }
 

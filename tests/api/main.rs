@@ -1,3 +1,5 @@
 mod auth;
+mod conventions;
 mod foundation;
 mod helpers;
+mod program;

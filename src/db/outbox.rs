@@ -1,0 +1,33 @@
+//! The outbox of searchable changes: written in the same transaction as the change itself, so
+//! the index can never miss a committed write.
+
+use deadpool_postgres::GenericClient;
+
+use crate::error::ApiResult;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entity {
+    Worker,
+    Opening,
+}
+
+impl Entity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Worker => "worker",
+            Entity::Opening => "opening",
+        }
+    }
+}
+
+/// Records that `entity` `id` changed; returns the change's sequence number, which a client may
+/// pass back to wait until the index has applied it (read-your-writes).
+pub async fn record_change(client: &impl GenericClient, entity: Entity, id: i64) -> ApiResult<i64> {
+    let row = client
+        .query_one(
+            "INSERT INTO index_changes (entity, entity_id) VALUES ($1, $2) RETURNING seq",
+            &[&entity.as_str(), &id],
+        )
+        .await?;
+    Ok(row.get(0))
+}

@@ -1,0 +1,449 @@
+//! `Idempotency-Key` on POST: mobile clients on flaky networks retry, and a retried request
+//! (same caller, same key) must not run twice. The first request claims the key; its answer
+//! (2xx, 4xx) is stored and replayed to every retry with `Idempotent-Replayed: true`.
+//!
+//! - The key is 1..=128 visible ASCII characters, else `400 bad_request`.
+//! - Keys are scoped by the caller: the account of a valid bearer token, 0 for anyone else.
+//! - The request is fingerprinted (method, path, query, body); the same key with another
+//!   request is `409 idempotency_key_reused`.
+//! - A retry while the first request still runs is `409 idempotency_in_progress` with
+//!   `Retry-After: 1`.
+//! - A 5xx, a 429, or a request abandoned midway (the client hung up and the handler was
+//!   dropped) releases the key, so a retry runs again.
+//! - Keys are kept 24 hours. A key still marked running after 10 minutes is taken to belong to
+//!   a process that died and is released.
+//! - POSTs without the header are untouched.
+
+use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::web::{self, Bytes, BytesMut};
+use actix_web::{HttpMessage, HttpResponse};
+use deadpool_postgres::Pool;
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+
+use crate::error::{ApiError, ErrorCode};
+use crate::startup::AppState;
+
+pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
+pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+/// Longest accepted key.
+pub const MAX_KEY_LEN: usize = 128;
+/// Routes under this prefix take CSV uploads, with their own body limit.
+const IMPORTS_PREFIX: &str = "/api/v1/imports/";
+/// How long a key is remembered.
+const KEY_TTL: &str = "24 hours";
+/// A key still marked running after this long is taken to be orphaned by a dead process.
+const STALE_RUNNING: &str = "10 minutes";
+
+/// The key of the request: absent (no header) or valid; anything else is a 400.
+fn parse_key(raw: &HeaderValue) -> Result<String, ApiError> {
+    let bytes = raw.as_bytes();
+    if bytes.is_empty() || bytes.len() > MAX_KEY_LEN || !bytes.iter().all(|b| b.is_ascii_graphic())
+    {
+        return Err(ApiError::msg(
+            ErrorCode::BadRequest,
+            "Idempotency-Key 须为 1 到 128 个可见 ASCII 字符",
+            "Idempotency-Key must be 1 to 128 visible ASCII characters",
+        ));
+    }
+    // Visible ASCII only, so this is valid UTF-8.
+    Ok(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// The account of a valid bearer token; 0 for an anonymous caller (or a token that is not valid:
+/// such a request is refused by the handler or does not depend on who sent it).
+fn caller(req: &ServiceRequest, state: &AppState) -> i64 {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .and_then(|t| state.jwt.verify(t).ok())
+        .and_then(|claims| claims.sub.parse::<i64>().ok())
+        .unwrap_or(0)
+}
+
+/// Fingerprint of a request: sha256 over method, path, query and body, hex-encoded.
+pub fn request_hash(method: &str, path: &str, query: &str, body: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    for part in [method.as_bytes(), path.as_bytes(), query.as_bytes()] {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part);
+    }
+    hasher.update(body);
+    hex(&hasher.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// Reads the whole body (at most `limit` bytes) and puts it back for the handler.
+async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<Bytes, ApiError> {
+    let too_large = || ApiError::new(ErrorCode::PayloadTooLarge);
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(too_large());
+    }
+    let mut payload = req.take_payload();
+    let mut buf = BytesMut::with_capacity(declared.unwrap_or(0));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| match e {
+            actix_web::error::PayloadError::Overflow => too_large(),
+            other => ApiError {
+                cause: Some(other.to_string()),
+                ..ApiError::msg(
+                    ErrorCode::BadRequest,
+                    "请求内容读取失败",
+                    "The request body could not be read",
+                )
+            },
+        })?;
+        if buf.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    let body = buf.freeze();
+    req.set_payload(actix_web::dev::Payload::from(body.clone()));
+    Ok(body)
+}
+
+/// What the stored key says about this request.
+enum Claim {
+    /// The key is ours: run the request.
+    Run,
+    /// The same request was answered before: replay the answer.
+    Replay {
+        status: StatusCode,
+        body: Vec<u8>,
+        content_type: Option<String>,
+    },
+    /// Refused: in progress, or the key was used for another request.
+    Refuse(ApiError),
+}
+
+async fn claim(pool: &Pool, account_id: i64, key: &str, hash: &str) -> Result<Claim, ApiError> {
+    let client = pool.get().await?;
+    // Forget this caller's key if it expired (or its request was orphaned), and sweep a few
+    // other expired keys on the way; the created_at index makes this cheap.
+    client
+        .execute(
+            &format!(
+                "DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 \
+                 AND (created_at < now() - interval '{KEY_TTL}' \
+                      OR (response_status IS NULL AND created_at < now() - interval '{STALE_RUNNING}'))"
+            ),
+            &[&account_id, &key],
+        )
+        .await?;
+    client
+        .execute(
+            &format!(
+                "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys \
+                 WHERE created_at < now() - interval '{KEY_TTL}' LIMIT 100)"
+            ),
+            &[],
+        )
+        .await?;
+    // A row may vanish between the insert and the select (its request failed and released it):
+    // then try again.
+    for _ in 0..3 {
+        let inserted = client
+            .execute(
+                "INSERT INTO idempotency_keys (account_id, key, request_hash) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+                &[&account_id, &key, &hash],
+            )
+            .await?;
+        if inserted == 1 {
+            return Ok(Claim::Run);
+        }
+        let Some(row) = client
+            .query_opt(
+                "SELECT request_hash, response_status, response_body, response_type \
+                 FROM idempotency_keys WHERE account_id = $1 AND key = $2",
+                &[&account_id, &key],
+            )
+            .await?
+        else {
+            continue;
+        };
+        let stored_hash: String = row.get("request_hash");
+        if stored_hash != hash {
+            return Ok(Claim::Refuse(ApiError::new(
+                ErrorCode::IdempotencyKeyReused,
+            )));
+        }
+        let status: Option<i16> = row.get("response_status");
+        let Some(status) = status else {
+            return Ok(Claim::Refuse(
+                ApiError::new(ErrorCode::IdempotencyInProgress).retry_after(1),
+            ));
+        };
+        let status = u16::try_from(status)
+            .ok()
+            .and_then(|s| StatusCode::from_u16(s).ok())
+            .ok_or_else(|| ApiError::internal(format!("stored status {status}")))?;
+        return Ok(Claim::Replay {
+            status,
+            body: row
+                .get::<_, Option<Vec<u8>>>("response_body")
+                .unwrap_or_default(),
+            content_type: row.get("response_type"),
+        });
+    }
+    Ok(Claim::Refuse(
+        ApiError::new(ErrorCode::IdempotencyInProgress).retry_after(1),
+    ))
+}
+
+async fn store(
+    pool: &Pool,
+    account_id: i64,
+    key: &str,
+    status: StatusCode,
+    body: &[u8],
+    content_type: Option<&str>,
+) -> Result<(), ApiError> {
+    let client = pool.get().await?;
+    let status = status.as_u16() as i16;
+    client
+        .execute(
+            "UPDATE idempotency_keys SET response_status = $3, response_body = $4, \
+             response_type = $5 WHERE account_id = $1 AND key = $2",
+            &[&account_id, &key, &status, &body, &content_type],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn release(pool: &Pool, account_id: i64, key: &str) -> Result<(), ApiError> {
+    let client = pool.get().await?;
+    client
+        .execute(
+            "DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 \
+             AND response_status IS NULL",
+            &[&account_id, &key],
+        )
+        .await?;
+    Ok(())
+}
+
+/// The claimed key while its request runs. Dropped without [`Pending::finish`] (the handler's
+/// future was cancelled, e.g. the client hung up), it releases the key in the background so a
+/// retry can run.
+struct Pending {
+    pool: Pool,
+    account_id: i64,
+    key: String,
+    armed: bool,
+}
+
+impl Pending {
+    fn finish(mut self) {
+        self.armed = false;
+    }
+
+    async fn release(mut self) {
+        self.armed = false;
+        if let Err(e) = release(&self.pool, self.account_id, &self.key).await {
+            tracing::warn!(error = %e, "releasing an idempotency key");
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let (pool, account_id, key) = (self.pool.clone(), self.account_id, self.key.clone());
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                if let Err(e) = release(&pool, account_id, &key).await {
+                    tracing::warn!(error = %e, "releasing an abandoned idempotency key");
+                }
+            });
+        }
+    }
+}
+
+/// Whether an answer is final, i.e. stored and replayed. 5xx, 408 and 429 invite a retry.
+fn is_final(status: StatusCode) -> bool {
+    !(status.is_server_error()
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT)
+}
+
+pub async fn idempotency_middleware(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(raw) = req
+        .headers()
+        .get(IDEMPOTENCY_KEY_HEADER)
+        .filter(|_| req.method() == Method::POST)
+        .cloned()
+    else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    let key = match parse_key(&raw) {
+        Ok(key) => key,
+        Err(e) => return Ok(req.error_response(e)),
+    };
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(req.error_response(ApiError::internal("AppState missing")));
+    };
+    let account_id = caller(&req, &state);
+    let limit = if req.path().starts_with(IMPORTS_PREFIX) {
+        state.settings.import_body_limit
+    } else {
+        state.settings.body_limit
+    };
+    let body = match read_body(&mut req, limit).await {
+        Ok(body) => body,
+        Err(e) => return Ok(req.error_response(e)),
+    };
+    let hash = request_hash(req.method().as_str(), req.path(), req.query_string(), &body);
+    drop(body);
+    match claim(&state.pool, account_id, &key, &hash).await {
+        Err(e) | Ok(Claim::Refuse(e)) => Ok(req.error_response(e)),
+        Ok(Claim::Replay {
+            status,
+            body,
+            content_type,
+        }) => {
+            let mut res = HttpResponse::build(status);
+            if let Some(ct) = content_type.and_then(|ct| HeaderValue::from_str(&ct).ok()) {
+                res.insert_header((header::CONTENT_TYPE, ct));
+            }
+            res.insert_header((
+                HeaderName::from_static(REPLAYED_HEADER),
+                HeaderValue::from_static("true"),
+            ));
+            Ok(ServiceResponse::new(req.into_parts().0, res.body(body)))
+        }
+        Ok(Claim::Run) => {
+            let pending = Pending {
+                pool: state.pool.clone(),
+                account_id,
+                key,
+                armed: true,
+            };
+            run(req, next, pending).await
+        }
+    }
+}
+
+/// Runs the request whose key was claimed, and stores its answer when it is final.
+async fn run(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    pending: Pending,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let res = match next.call(req).await {
+        Ok(res) => res,
+        Err(e) => {
+            pending.release().await;
+            return Err(e);
+        }
+    };
+    let status = res.status();
+    let (http_req, res) = res.into_parts();
+    let (head, body) = res.into_parts();
+    let bytes = match body::to_bytes(body).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            pending.release().await;
+            let e: Box<dyn std::error::Error> = e.into();
+            let err = ApiError::internal(format!("buffering the response: {e}"));
+            return Ok(ServiceResponse::new(
+                http_req,
+                HttpResponse::from_error(err),
+            ));
+        }
+    };
+    if is_final(status) {
+        let content_type = head
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let stored = store(
+            &pending.pool,
+            pending.account_id,
+            &pending.key,
+            status,
+            &bytes,
+            content_type,
+        )
+        .await;
+        if let Err(e) = stored {
+            // The request did run: keep the key marked running rather than let a retry run it
+            // twice; it is released as orphaned after STALE_RUNNING.
+            tracing::error!(error = %e, "storing an idempotent answer");
+        }
+        pending.finish();
+    } else {
+        pending.release().await;
+    }
+    Ok(ServiceResponse::new(
+        http_req,
+        head.set_body(BoxBody::new(bytes)),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys() {
+        let ok = |s: &str| parse_key(&HeaderValue::from_str(s).unwrap()).is_ok();
+        assert!(ok("a"));
+        assert!(ok("550e8400-e29b-41d4-a716-446655440000"));
+        assert!(ok(&"k".repeat(MAX_KEY_LEN)));
+        assert!(!ok(""));
+        assert!(!ok("has space"));
+        assert!(!ok(&"k".repeat(MAX_KEY_LEN + 1)));
+        assert!(parse_key(&HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap()).is_err());
+    }
+
+    #[test]
+    fn hashes_separate_their_parts() {
+        let a = request_hash("POST", "/a", "b=1", b"");
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, request_hash("POST", "/ab", "=1", b""));
+        assert_ne!(a, request_hash("POST", "/a", "b=1", b"x"));
+        assert_eq!(a, request_hash("POST", "/a", "b=1", b""));
+    }
+
+    #[test]
+    fn finality() {
+        assert!(is_final(StatusCode::CREATED));
+        assert!(is_final(StatusCode::UNPROCESSABLE_ENTITY));
+        assert!(!is_final(StatusCode::TOO_MANY_REQUESTS));
+        assert!(!is_final(StatusCode::SERVICE_UNAVAILABLE));
+    }
+}

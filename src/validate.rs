@@ -1,0 +1,292 @@
+//! Validation of program data, shared by the JSON endpoints and the CSV imports: every problem
+//! of a record is reported at once as (field, reason), and every code is checked against the
+//! seed tables.
+
+use chrono::{Datelike, NaiveDate};
+use deadpool_postgres::GenericClient;
+
+use crate::db::households::{HouseholdInput, STATUSES};
+use crate::db::reference;
+use crate::domain::{NationalId, OccupationCode, Phone, RegionCode};
+use crate::error::{ApiResult, FieldError};
+
+/// Collects field errors; `finish` turns them into one validation error.
+#[derive(Default, Debug)]
+pub struct Problems(pub Vec<FieldError>);
+
+impl Problems {
+    pub fn add(&mut self, field: impl Into<String>, reason: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn finish(self) -> ApiResult<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::error::ApiError::validation(self.0))
+        }
+    }
+
+    fn text(&mut self, field: &str, value: &str, max: usize) {
+        if value.trim().is_empty() {
+            self.add(field, "must_not_be_empty");
+        } else if value.chars().count() > max {
+            self.add(field, "too_long");
+        }
+    }
+}
+
+pub fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+pub async fn household(client: &impl GenericClient, h: &HouseholdInput) -> ApiResult<Problems> {
+    let mut p = Problems::default();
+    p.text("registry_number", &h.registry_number, 40);
+    p.text("village", &h.village, 100);
+    if !(1..=30).contains(&h.member_count) {
+        p.add("member_count", "out_of_range_1_30");
+    }
+    if !STATUSES.contains(&h.status.as_str()) {
+        p.add("status", "unknown_status");
+    }
+    if let Some(income) = h.income_per_capita {
+        if !(0..=10_000_000).contains(&income) {
+            p.add("income_per_capita", "out_of_range");
+        }
+    }
+    if h.income_per_capita.is_some() != h.income_assessed_on.is_some() {
+        p.add("income_assessed_on", "income_and_date_go_together");
+    }
+    if let Some(date) = h.income_assessed_on {
+        if date > today() {
+            p.add("income_assessed_on", "in_the_future");
+        }
+    }
+    if !(0..=100_000_000).contains(&h.other_income_yuan) {
+        p.add("other_income_yuan", "out_of_range");
+    }
+    match RegionCode::parse(&h.county_code) {
+        Err(r) => p.add("county_code", r),
+        Ok(code) => {
+            let known = reference::known_regions(client, &[code.as_str().to_string()]).await?;
+            match known.get(code.as_str()) {
+                None => p.add("county_code", "unknown_region"),
+                Some(3) => {}
+                Some(_) => p.add("county_code", "must_be_a_county"),
+            }
+        }
+    }
+    Ok(p)
+}
+
+/// Working age, by birth year, in the current year.
+pub const MIN_AGE: i32 = 16;
+pub const MAX_AGE: i32 = 64;
+
+pub fn birth_year(p: &mut Problems, field: &str, year: i32) {
+    let age = today().year() - year;
+    if !(MIN_AGE..=MAX_AGE).contains(&age) {
+        p.add(field, "birth_year_outside_working_age");
+    }
+}
+
+pub fn phone(p: &mut Problems, field: &str, raw: Option<&str>) -> Option<Phone> {
+    let raw = raw.map(str::trim).filter(|s| !s.is_empty())?;
+    Phone::parse(raw).map_err(|r| p.add(field, r)).ok()
+}
+
+pub fn national_id(p: &mut Problems, field: &str, raw: Option<&str>) -> Option<NationalId> {
+    let raw = raw.map(str::trim).filter(|s| !s.is_empty())?;
+    NationalId::parse(raw).map_err(|r| p.add(field, r)).ok()
+}
+
+/// Checks shapes and existence of region codes; `level_3_only` for home counties.
+pub async fn regions(
+    client: &impl GenericClient,
+    p: &mut Problems,
+    field: &str,
+    codes: &[String],
+    county_only: bool,
+) -> ApiResult<()> {
+    let mut valid = Vec::new();
+    for (i, code) in codes.iter().enumerate() {
+        let name = format!("{field}[{i}]");
+        match RegionCode::parse(code) {
+            Ok(c) => valid.push((name, c.as_str().to_string())),
+            Err(r) => p.add(name, r),
+        }
+    }
+    let just_codes: Vec<String> = valid.iter().map(|(_, c)| c.clone()).collect();
+    let known = reference::known_regions(client, &just_codes).await?;
+    for (name, code) in valid {
+        match known.get(&code) {
+            None => p.add(name, "unknown_region"),
+            Some(level) if county_only && *level != 3 => p.add(name, "must_be_a_county"),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+pub async fn region(
+    client: &impl GenericClient,
+    p: &mut Problems,
+    field: &str,
+    code: &str,
+    county_only: bool,
+) -> ApiResult<()> {
+    match RegionCode::parse(code) {
+        Err(r) => {
+            p.add(field, r);
+            Ok(())
+        }
+        Ok(c) => {
+            let known = reference::known_regions(client, &[c.as_str().to_string()]).await?;
+            match known.get(c.as_str()) {
+                None => p.add(field, "unknown_region"),
+                Some(level) if county_only && *level != 3 => p.add(field, "must_be_a_county"),
+                _ => {}
+            }
+            Ok(())
+        }
+    }
+}
+
+pub async fn occupations(
+    client: &impl GenericClient,
+    p: &mut Problems,
+    field: &str,
+    codes: &[String],
+) -> ApiResult<()> {
+    let mut valid = Vec::new();
+    for (i, code) in codes.iter().enumerate() {
+        match OccupationCode::parse(code) {
+            Ok(c) => valid.push((format!("{field}[{i}]"), c.as_str().to_string())),
+            Err(r) => p.add(format!("{field}[{i}]"), r),
+        }
+    }
+    let just_codes: Vec<String> = valid.iter().map(|(_, c)| c.clone()).collect();
+    let known = reference::known_occupations(client, &just_codes).await?;
+    for (name, code) in valid {
+        if !known.contains(&code) {
+            p.add(name, "unknown_occupation");
+        }
+    }
+    Ok(())
+}
+
+pub const EDUCATION_LEVELS: [&str; 9] = [
+    "none",
+    "primary",
+    "junior_high",
+    "senior_high",
+    "vocational",
+    "college",
+    "bachelor",
+    "postgraduate",
+    "unknown",
+];
+
+/// A validated worker, with phone and ID number in canonical form.
+pub struct CleanWorker {
+    pub phone: Option<String>,
+    pub id_number: Option<String>,
+}
+
+pub async fn worker(
+    client: &impl GenericClient,
+    w: &crate::db::workers::WorkerInput,
+) -> ApiResult<(Problems, CleanWorker)> {
+    use crate::db::workers::{GENDERS, STATUSES};
+    let mut p = Problems::default();
+    p.text("name", &w.name, 50);
+    if !GENDERS.contains(&w.gender.as_str()) {
+        p.add("gender", "unknown_gender");
+    }
+    birth_year(&mut p, "birth_year", w.birth_year);
+    if w.ethnicity.chars().count() > 20 {
+        p.add("ethnicity", "too_long");
+    }
+    if w.languages.len() > 10 {
+        p.add("languages", "too_many");
+    }
+    for (i, lang) in w.languages.iter().enumerate() {
+        let ok = (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_lowercase());
+        if !ok {
+            p.add(format!("languages[{i}]"), "language_code_2_or_3_letters");
+        }
+    }
+    if !EDUCATION_LEVELS.contains(&w.education.as_str()) {
+        p.add("education", "unknown_education_level");
+    }
+    let phone = phone(&mut p, "phone", w.phone.as_deref());
+    let id = national_id(&mut p, "id_number", w.id_number.as_deref());
+    if let Some(id) = &id {
+        if id.birth_year() != w.birth_year {
+            p.add("birth_year", "does_not_match_id_number");
+        }
+    }
+    region(client, &mut p, "home_region", &w.home_region, true).await?;
+    if w.destinations.len() > 50 {
+        p.add("destinations", "too_many");
+    }
+    regions(client, &mut p, "destinations", &w.destinations, false).await?;
+    if w.destinations.is_empty() && !w.accept_anywhere {
+        p.add("destinations", "give_destinations_or_accept_anywhere");
+    }
+    if !(0..=200_000).contains(&w.min_wage) {
+        p.add("min_wage", "out_of_range");
+    }
+    if w.skills.len() > 30 {
+        p.add("skills", "too_many");
+    }
+    let codes: Vec<String> = w.skills.iter().map(|s| s.occupation_code.clone()).collect();
+    occupations(client, &mut p, "skills.occupation_code", &codes).await?;
+    for (i, s) in w.skills.iter().enumerate() {
+        if let Some(level) = s.level {
+            if !(1..=5).contains(&level) {
+                p.add(format!("skills[{i}].level"), "level_1_to_5");
+            }
+        }
+        if !(0.0..=60.0).contains(&s.years_experience) || s.years_experience.is_nan() {
+            p.add(format!("skills[{i}].years_experience"), "out_of_range");
+        }
+        if s.note.chars().count() > 500 {
+            p.add(format!("skills[{i}].note"), "too_long");
+        }
+    }
+    if w.brand_tags.len() > 10
+        || w.brand_tags
+            .iter()
+            .any(|t| t.trim().is_empty() || t.chars().count() > 20)
+    {
+        p.add("brand_tags", "up_to_10_tags_of_1_to_20_characters");
+    }
+    if !STATUSES.contains(&w.status.as_str()) {
+        p.add("status", "unknown_status");
+    }
+    if let Some(hid) = w.household_id {
+        let exists = client
+            .query_opt("SELECT 1 FROM households WHERE id = $1", &[&hid])
+            .await?
+            .is_some();
+        if !exists {
+            p.add("household_id", "unknown_household");
+        }
+    }
+    Ok((
+        p,
+        CleanWorker {
+            phone: phone.map(|p| p.as_str().to_string()),
+            id_number: id.map(|i| i.as_str().to_string()),
+        },
+    ))
+}
