@@ -10,6 +10,7 @@ pub mod error;
 pub mod etag;
 pub mod i18n;
 pub mod idempotency;
+pub mod imports;
 pub mod metrics;
 pub mod pagination;
 pub mod routes;

@@ -48,6 +48,18 @@ pub fn today() -> NaiveDate {
 }
 
 pub async fn household(client: &impl GenericClient, h: &HouseholdInput) -> ApiResult<Problems> {
+    let known = match RegionCode::parse(&h.county_code) {
+        Ok(code) => reference::known_regions(client, &[code.as_str().to_string()]).await?,
+        Err(_) => Default::default(),
+    };
+    Ok(household_with(h, &known))
+}
+
+/// Household validation against a region table already in memory (imports load it once).
+pub fn household_with(
+    h: &HouseholdInput,
+    regions: &std::collections::HashMap<String, i16>,
+) -> Problems {
     let mut p = Problems::default();
     p.text("registry_number", &h.registry_number, 40);
     p.text("village", &h.village, 100);
@@ -75,16 +87,13 @@ pub async fn household(client: &impl GenericClient, h: &HouseholdInput) -> ApiRe
     }
     match RegionCode::parse(&h.county_code) {
         Err(r) => p.add("county_code", r),
-        Ok(code) => {
-            let known = reference::known_regions(client, &[code.as_str().to_string()]).await?;
-            match known.get(code.as_str()) {
-                None => p.add("county_code", "unknown_region"),
-                Some(3) => {}
-                Some(_) => p.add("county_code", "must_be_a_county"),
-            }
-        }
+        Ok(code) => match regions.get(code.as_str()) {
+            None => p.add("county_code", "unknown_region"),
+            Some(3) => {}
+            Some(_) => p.add("county_code", "must_be_a_county"),
+        },
     }
-    Ok(p)
+    p
 }
 
 /// Working age, by birth year, in the current year.

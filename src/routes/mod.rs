@@ -7,6 +7,7 @@ pub mod auth;
 pub mod courses;
 pub mod health;
 pub mod households;
+pub mod imports;
 pub mod openings;
 pub mod organizations;
 pub mod workers;
@@ -96,7 +97,9 @@ pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(openings::create_opening)
                 .service(openings::get_opening)
                 .service(openings::update_opening)
-                .service(openings::list_openings),
+                .service(openings::list_openings)
+                .service(imports::import_households)
+                .service(imports::import_graduates),
         );
 }
 

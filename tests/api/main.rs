@@ -2,4 +2,5 @@ mod auth;
 mod conventions;
 mod foundation;
 mod helpers;
+mod imports;
 mod program;

@@ -1,0 +1,550 @@
+//! CSV imports of households (county offices) and graduates (training centers): the spreadsheet
+//! clerks already keep, saved as UTF-8 CSV (with or without BOM, CRLF or LF). Every row is
+//! checked; the answer lists each bad row with its row number, column and reason. Good rows are
+//! upserted on natural keys (registry number; ID number; certificate number), so sending the same
+//! file twice changes nothing. In `all_or_nothing` mode one bad row stops the whole file.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use deadpool_postgres::{GenericClient, Pool};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::{Principal, Role};
+use crate::db::audit::{self, AuditEntry};
+use crate::db::courses::{self, ResultInput};
+use crate::db::households::{self, HouseholdInput, Upsert};
+use crate::db::workers::{self, WorkerInput, WorkerRecord};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::validate::{self, Problems};
+
+pub const MAX_ROWS: usize = 100_000;
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// Good rows are saved, bad rows reported.
+    #[default]
+    BestEffort,
+    /// Nothing is saved unless every row is good.
+    AllOrNothing,
+}
+
+#[derive(Debug, Serialize, ToSchema, PartialEq, Eq)]
+pub struct RowError {
+    /// Spreadsheet row number: the header is row 1, the first data row is row 2.
+    pub row: usize,
+    pub column: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    /// Whether anything was saved (false in all_or_nothing mode with errors).
+    pub committed: bool,
+    pub errors: Vec<RowError>,
+}
+
+impl ImportReport {
+    fn fail(&mut self, row: usize, problems: Vec<FieldError>) {
+        self.failed += 1;
+        for p in problems {
+            self.errors.push(RowError {
+                row,
+                column: p.field,
+                reason: p.reason,
+            });
+        }
+    }
+
+    fn count(&mut self, outcome: Upsert) {
+        match outcome {
+            Upsert::Inserted => self.inserted += 1,
+            Upsert::Updated => self.updated += 1,
+            Upsert::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+/// Parsed CSV: header names (trimmed, lower-cased) and records, BOM and CRLF handled.
+struct Sheet {
+    columns: HashMap<String, usize>,
+    records: Vec<csv::StringRecord>,
+}
+
+fn read_sheet(bytes: &[u8], required: &[&str]) -> ApiResult<Sheet> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if std::str::from_utf8(bytes).is_err() {
+        return Err(ApiError::msg(
+            crate::error::ErrorCode::BadRequest,
+            "文件不是 UTF-8 编码的 CSV，请在表格软件中另存为“CSV UTF-8”",
+            "The file is not UTF-8 CSV; save it as \"CSV UTF-8\" from the spreadsheet",
+        ));
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let headers = reader
+        .headers()
+        .map_err(|_| ApiError::field("header", "unreadable_header"))?
+        .clone();
+    let columns: HashMap<String, usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.trim().to_ascii_lowercase(), i))
+        .collect();
+    let missing: Vec<FieldError> = required
+        .iter()
+        .filter(|c| !columns.contains_key(**c))
+        .map(|c| FieldError {
+            field: (*c).to_string(),
+            reason: "missing_column".into(),
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(ApiError::validation(missing));
+    }
+    let mut records = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            ApiError::validation(vec![FieldError {
+                field: format!("line {line}"),
+                reason: "malformed_csv".into(),
+            }])
+        })?;
+        if record.iter().all(|f| f.is_empty()) {
+            continue;
+        }
+        if records.len() >= MAX_ROWS {
+            return Err(ApiError::field("rows", "more_than_100000_rows"));
+        }
+        records.push(record);
+    }
+    Ok(Sheet { columns, records })
+}
+
+impl Sheet {
+    fn get<'a>(&self, record: &'a csv::StringRecord, column: &str) -> Option<&'a str> {
+        self.columns
+            .get(column)
+            .and_then(|i| record.get(*i))
+            .filter(|v| !v.is_empty())
+    }
+}
+
+fn parse_num<T: std::str::FromStr>(p: &mut Problems, column: &str, raw: Option<&str>) -> Option<T> {
+    let raw = raw?;
+    match raw.replace(',', "").parse::<T>() {
+        Ok(v) => Some(v),
+        Err(_) => {
+            p.add(column, "not_a_number");
+            None
+        }
+    }
+}
+
+fn parse_date(p: &mut Problems, column: &str, raw: Option<&str>) -> Option<NaiveDate> {
+    let raw = raw?;
+    for format in ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"] {
+        if let Ok(d) = NaiveDate::parse_from_str(raw, format) {
+            return Some(d);
+        }
+    }
+    p.add(column, "date_must_be_yyyy_mm_dd");
+    None
+}
+
+fn parse_bool(p: &mut Problems, column: &str, raw: Option<&str>) -> Option<bool> {
+    match raw?.to_lowercase().as_str() {
+        "1" | "true" | "yes" | "y" | "是" | "合格" | "通过" => Some(true),
+        "0" | "false" | "no" | "n" | "否" | "不合格" | "未通过" => Some(false),
+        _ => {
+            p.add(column, "must_be_yes_or_no");
+            None
+        }
+    }
+}
+
+const STATUS_WORDS: [(&str, &str); 4] = [
+    ("脱贫户", "exited"),
+    ("建档立卡贫困户", "registered_poor"),
+    ("贫困户", "registered_poor"),
+    ("监测户", "monitored"),
+];
+
+pub const HOUSEHOLD_COLUMNS: [&str; 5] = [
+    "registry_number",
+    "county_code",
+    "village",
+    "member_count",
+    "status",
+];
+
+/// Imports households; officers only inside their region.
+pub async fn import_households(
+    pool: &Pool,
+    actor: &Principal,
+    bytes: &[u8],
+    mode: ImportMode,
+) -> ApiResult<ImportReport> {
+    let sheet = read_sheet(bytes, &HOUSEHOLD_COLUMNS)?;
+    let mut client = pool.get().await?;
+    let regions = load_regions(&client).await?;
+    let mut tx = client.transaction().await?;
+    let mut report = ImportReport {
+        rows: sheet.records.len(),
+        ..Default::default()
+    };
+    for (i, record) in sheet.records.iter().enumerate() {
+        let row = i + 2;
+        let mut p = Problems::default();
+        let status_raw = sheet.get(record, "status").unwrap_or("");
+        let status = STATUS_WORDS
+            .iter()
+            .find(|(word, _)| *word == status_raw)
+            .map(|(_, s)| s.to_string())
+            .unwrap_or_else(|| status_raw.to_string());
+        let input = HouseholdInput {
+            registry_number: sheet
+                .get(record, "registry_number")
+                .unwrap_or("")
+                .to_string(),
+            county_code: sheet.get(record, "county_code").unwrap_or("").to_string(),
+            village: sheet.get(record, "village").unwrap_or("").to_string(),
+            member_count: parse_num(&mut p, "member_count", sheet.get(record, "member_count"))
+                .unwrap_or(0),
+            status,
+            income_per_capita: parse_num(
+                &mut p,
+                "income_per_capita",
+                sheet.get(record, "income_per_capita"),
+            ),
+            income_assessed_on: parse_date(
+                &mut p,
+                "income_assessed_on",
+                sheet.get(record, "income_assessed_on"),
+            ),
+            other_income_yuan: parse_num(
+                &mut p,
+                "other_income_yuan",
+                sheet.get(record, "other_income_yuan"),
+            )
+            .unwrap_or(0),
+        };
+        let mut problems = p.0;
+        problems.extend(validate::household_with(&input, &regions).0);
+        if problems.is_empty() && !actor.sees_region(&input.county_code) {
+            problems.push(FieldError {
+                field: "county_code".into(),
+                reason: "outside_your_region".into(),
+            });
+        }
+        if !problems.is_empty() {
+            report.fail(row, problems);
+            continue;
+        }
+        // A savepoint per row: a row the database refuses does not spoil the others.
+        let sp = tx.savepoint(format!("row{row}")).await?;
+        match households::upsert(&sp, &input).await {
+            Ok((household, outcome)) => {
+                if outcome != Upsert::Unchanged {
+                    audit::record(
+                        &sp,
+                        actor,
+                        AuditEntry {
+                            action: "import",
+                            entity: "household",
+                            entity_id: household.id.to_string(),
+                            region_code: Some(&household.county_code),
+                            details: serde_json::json!({ "row": row }),
+                        },
+                    )
+                    .await?;
+                }
+                sp.commit().await?;
+                report.count(outcome);
+            }
+            Err(e) => {
+                sp.rollback().await?;
+                report.fail(row, vec![db_problem("registry_number", e)?]);
+            }
+        }
+    }
+    finish(tx, mode, report).await
+}
+
+/// A database refusal of one row becomes a row error; anything else stops the import.
+fn db_problem(column: &str, e: ApiError) -> ApiResult<FieldError> {
+    match e.code {
+        crate::error::ErrorCode::AlreadyExists | crate::error::ErrorCode::Conflict => {
+            Ok(FieldError {
+                field: column.into(),
+                reason: "conflicts_with_existing_record".into(),
+            })
+        }
+        _ => Err(e),
+    }
+}
+
+async fn finish(
+    tx: deadpool_postgres::Transaction<'_>,
+    mode: ImportMode,
+    mut report: ImportReport,
+) -> ApiResult<ImportReport> {
+    if mode == ImportMode::AllOrNothing && report.failed > 0 {
+        tx.rollback().await?;
+        report.inserted = 0;
+        report.updated = 0;
+        report.unchanged = 0;
+        report.committed = false;
+    } else {
+        tx.commit().await?;
+        report.committed = true;
+    }
+    Ok(report)
+}
+
+async fn load_regions(client: &impl GenericClient) -> ApiResult<HashMap<String, i16>> {
+    let rows = client.query("SELECT code, level FROM regions", &[]).await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+pub const GRADUATE_COLUMNS: [&str; 6] = [
+    "course_id",
+    "name",
+    "id_number",
+    "home_region",
+    "passed",
+    "certificate_number",
+];
+
+/// Imports course results: finds or creates the worker by ID number, enrolls them in the course
+/// if needed, and records the result (a pass certifies the course's occupations).
+pub async fn import_graduates(
+    pool: &Pool,
+    actor: &Principal,
+    bytes: &[u8],
+    mode: ImportMode,
+) -> ApiResult<ImportReport> {
+    let sheet = read_sheet(bytes, &GRADUATE_COLUMNS)?;
+    let mut client = pool.get().await?;
+    let mut tx = client.transaction().await?;
+    let mut report = ImportReport {
+        rows: sheet.records.len(),
+        ..Default::default()
+    };
+    for (i, record) in sheet.records.iter().enumerate() {
+        let row = i + 2;
+        let sp = tx.savepoint(format!("row{row}")).await?;
+        match graduate_row(&sp, actor, &sheet, record, row).await? {
+            Ok(outcome) => {
+                sp.commit().await?;
+                report.count(outcome);
+            }
+            Err(problems) => {
+                sp.rollback().await?;
+                report.fail(row, problems);
+            }
+        }
+    }
+    finish(tx, mode, report).await
+}
+
+/// One graduate row: `Ok(Err(problems))` is a bad row, `Err` stops the import.
+async fn graduate_row(
+    tx: &deadpool_postgres::Transaction<'_>,
+    actor: &Principal,
+    sheet: &Sheet,
+    record: &csv::StringRecord,
+    row: usize,
+) -> ApiResult<Result<Upsert, Vec<FieldError>>> {
+    let mut p = Problems::default();
+    let course_id: Option<i64> = parse_num(&mut p, "course_id", sheet.get(record, "course_id"));
+    let passed = parse_bool(&mut p, "passed", sheet.get(record, "passed"));
+    if passed.is_none() && sheet.get(record, "passed").is_none() {
+        p.add("passed", "must_not_be_empty");
+    }
+    let result = ResultInput {
+        passed: passed.unwrap_or(false),
+        score: parse_num(&mut p, "score", sheet.get(record, "score")),
+        certificate_number: sheet.get(record, "certificate_number").map(str::to_string),
+        level: parse_num(&mut p, "level", sheet.get(record, "level")),
+        result_on: parse_date(&mut p, "result_on", sheet.get(record, "result_on")),
+    };
+    let id_number = validate::national_id(&mut p, "id_number", sheet.get(record, "id_number"));
+    if sheet.get(record, "id_number").is_none() {
+        p.add("id_number", "must_not_be_empty");
+    }
+    let course = match course_id {
+        Some(id) => courses::find(tx, id).await?,
+        None => None,
+    };
+    let course = match course {
+        Some(c) if actor.in_org(c.center_id) || actor.role == Role::Admin => Some(c),
+        Some(_) | None if course_id.is_some() => {
+            p.add("course_id", "unknown_course_or_not_yours");
+            None
+        }
+        _ => None,
+    };
+    let (Some(course), Some(id_number)) = (course, id_number) else {
+        return Ok(Err(p.0));
+    };
+    if !p.is_empty() {
+        return Ok(Err(p.0));
+    }
+
+    let mut outcome = Upsert::Unchanged;
+    let worker_id = match workers::id_by_national_id(tx, id_number.as_str()).await? {
+        Some(id) => id,
+        None => {
+            let destinations: Vec<String> = sheet
+                .get(record, "destinations")
+                .map(|d| {
+                    d.split([';', '；', '|', ' '])
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let input = WorkerInput {
+                household_id: None,
+                name: sheet.get(record, "name").unwrap_or("").to_string(),
+                gender: match sheet.get(record, "gender") {
+                    Some("男") | Some("male") => "male".into(),
+                    Some("女") | Some("female") => "female".into(),
+                    Some(other) => other.to_string(),
+                    // GB 11643: the 17th digit is odd for men.
+                    None => {
+                        let digit = id_number.as_str().as_bytes()[16];
+                        if (digit - b'0') % 2 == 1 {
+                            "male"
+                        } else {
+                            "female"
+                        }
+                        .into()
+                    }
+                },
+                birth_year: id_number.birth_year(),
+                ethnicity: sheet.get(record, "ethnicity").unwrap_or("").to_string(),
+                languages: vec!["zh".into()],
+                education: "unknown".into(),
+                phone: sheet.get(record, "phone").map(str::to_string),
+                id_number: Some(id_number.as_str().to_string()),
+                home_region: sheet.get(record, "home_region").unwrap_or("").to_string(),
+                accept_anywhere: destinations.is_empty(),
+                destinations,
+                min_wage: 0,
+                available_from: None,
+                skills: Vec::new(),
+                brand_tags: Vec::new(),
+                status: "available".into(),
+            };
+            let (problems, clean) = validate::worker(tx, &input).await?;
+            if !problems.is_empty() {
+                return Ok(Err(problems.0));
+            }
+            let rec = WorkerRecord {
+                input: &input,
+                phone: clean.phone,
+                id_number: clean.id_number,
+                account_id: None,
+            };
+            let id = match workers::insert(tx, &rec).await {
+                Ok(id) => id,
+                Err(e) => return Ok(Err(vec![db_problem("phone", e)?])),
+            };
+            outcome = Upsert::Inserted;
+            id
+        }
+    };
+    let enrollment = match courses::find_enrollment_of(tx, course.id, worker_id).await? {
+        Some(e) => e,
+        None => {
+            if course.enrolled >= i64::from(course.capacity) {
+                return Ok(Err(vec![FieldError {
+                    field: "course_id".into(),
+                    reason: "capacity_reached".into(),
+                }]));
+            }
+            let id = courses::enroll(tx, course.id, worker_id)
+                .await?
+                .ok_or_else(|| ApiError::internal("enrollment raced"))?;
+            courses::find_enrollment(tx, id)
+                .await?
+                .ok_or_else(|| ApiError::internal("enrollment vanished"))?
+        }
+    };
+    let wanted_status = if result.passed { "passed" } else { "failed" };
+    let wanted_level = result
+        .level
+        .or(Some(course.certificate_level))
+        .filter(|_| result.passed);
+    let same = enrollment.status == wanted_status
+        && enrollment.score == result.score
+        && enrollment.certificate_number.as_deref() == result.certificate_number.as_deref()
+        && enrollment.level == wanted_level
+        && (result.result_on.is_none() || enrollment.result_on == result.result_on);
+    if same {
+        return Ok(Ok(outcome));
+    }
+    if let Err(e) = crate::routes::courses::apply_result(tx, &course, &enrollment, &result).await {
+        if e.code == crate::error::ErrorCode::ValidationFailed {
+            return Ok(Err(e.details));
+        }
+        return Ok(Err(vec![db_problem("certificate_number", e)?]));
+    }
+    audit::record(
+        tx,
+        actor,
+        AuditEntry {
+            action: "import",
+            entity: "enrollment",
+            entity_id: enrollment.id.to_string(),
+            region_code: Some(&course.location_region),
+            details: serde_json::json!({ "row": row, "passed": result.passed }),
+        },
+    )
+    .await?;
+    Ok(Ok(if outcome == Upsert::Inserted {
+        Upsert::Inserted
+    } else {
+        Upsert::Updated
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheets_handle_bom_crlf_and_blank_lines() {
+        let text = "\u{feff}Registry_Number,county_code,village,member_count,status\r\nA,630224,x,3,监测户\r\n\r\n";
+        let sheet = read_sheet(text.as_bytes(), &HOUSEHOLD_COLUMNS).unwrap();
+        assert_eq!(sheet.records.len(), 1);
+        assert_eq!(sheet.get(&sheet.records[0], "registry_number"), Some("A"));
+        assert!(read_sheet(b"a,b\n1,2\n", &HOUSEHOLD_COLUMNS).is_err());
+        assert!(read_sheet(b"\xff\xfe", &HOUSEHOLD_COLUMNS).is_err());
+    }
+
+    #[test]
+    fn dates_and_booleans() {
+        let mut p = Problems::default();
+        assert_eq!(
+            parse_date(&mut p, "d", Some("2026/1/5")),
+            NaiveDate::from_ymd_opt(2026, 1, 5)
+        );
+        assert_eq!(parse_bool(&mut p, "b", Some("合格")), Some(true));
+        assert!(p.is_empty());
+        assert_eq!(parse_bool(&mut p, "b", Some("maybe")), None);
+        assert_eq!(p.0[0].reason, "must_be_yes_or_no");
+    }
+}

@@ -1,0 +1,190 @@
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, TestApp};
+
+async fn upload(app: &TestApp, path: &str, token: &str, body: &str) -> (u16, Value) {
+    let resp = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+const HOUSEHOLDS: &str = "\u{feff}registry_number,county_code,village,member_count,status,income_per_capita,income_assessed_on\r\n\
+HL-1001,630224,甘都镇,4,贫困户,3800,2026-01-10\r\n\
+HL-1002,630224,群科镇,six,monitored,,\r\n\
+HL-1003,630225,街子镇,3,registered_poor,,\r\n\
+HL-1004,630224,巴燕镇,2,监测户,5200,2026/02/01\r\n";
+
+#[tokio::test]
+async fn household_csv_reports_bad_rows_and_is_idempotent() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let officer = app.officer_token(&admin, "630224").await;
+    let (status, report) = upload(&app, "/api/v1/imports/households", &officer, HOUSEHOLDS).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["rows"], 4);
+    assert_eq!(report["inserted"], 2);
+    assert_eq!(report["failed"], 2);
+    let errors = report["errors"].as_array().unwrap();
+    assert!(
+        errors.iter().any(|e| e["row"] == 3
+            && e["column"] == "member_count"
+            && e["reason"] == "not_a_number"),
+        "{report}"
+    );
+    assert!(
+        errors.iter().any(|e| e["row"] == 4
+            && e["column"] == "county_code"
+            && e["reason"] == "outside_your_region"),
+        "{report}"
+    );
+    // The same file again changes nothing.
+    let (_, again) = upload(&app, "/api/v1/imports/households", &officer, HOUSEHOLDS).await;
+    assert_eq!(again["inserted"], 0);
+    assert_eq!(again["updated"], 0);
+    assert_eq!(again["unchanged"], 2);
+    let db = app.db().await;
+    let count: i64 = db
+        .query_one("SELECT count(*) FROM households", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 2);
+    let status: String = db
+        .query_one(
+            "SELECT status FROM households WHERE registry_number = 'HL-1004'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(status, "monitored");
+    // LF line endings, no BOM, one changed row: an update.
+    let lf = "registry_number,county_code,village,member_count,status\nHL-1001,630224,甘都镇,5,registered_poor\n";
+    let (_, changed) = upload(&app, "/api/v1/imports/households", &officer, lf).await;
+    assert_eq!(changed["updated"], 1, "{changed}");
+}
+
+#[tokio::test]
+async fn all_or_nothing_saves_nothing_when_a_row_is_bad() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (status, report) = upload(
+        &app,
+        "/api/v1/imports/households?mode=all_or_nothing",
+        &admin,
+        HOUSEHOLDS,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(report["committed"], false);
+    assert_eq!(report["failed"], 1, "{report}");
+    let db = app.db().await;
+    let count: i64 = db
+        .query_one("SELECT count(*) FROM households", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 0);
+    // Missing columns: the whole file is refused with the missing column named.
+    let (status, body) = upload(
+        &app,
+        "/api/v1/imports/households",
+        &admin,
+        "registry_number,village\nA,B\n",
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["details"][0]["field"], "county_code");
+    assert_eq!(body["details"][0]["reason"], "missing_column");
+    let (status, body) = upload(
+        &app,
+        "/api/v1/imports/households?mode=sometimes",
+        &admin,
+        HOUSEHOLDS,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["code"], "invalid_query");
+}
+
+#[tokio::test]
+async fn graduates_csv_certifies_workers_once() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let officer = app.officer_token(&admin, "630224").await;
+    let (_, center) = app.org_token(&officer, "center", "630224").await;
+    let course: Value = app
+        .post_json(
+            "/api/v1/courses",
+            Some(&center),
+            &json!({
+                "title": "拉面技能培训", "occupation_codes": ["4-03-02-02"], "hours": 90,
+                "starts_on": "2026-08-01", "ends_on": "2026-09-01", "capacity": 30,
+                "location_region": "630224", "certificate_level": 5
+            }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id_a = labormatch::domain::complete_id_number("63212419970101003").unwrap();
+    let id_b = labormatch::domain::complete_id_number("63212419980202004").unwrap();
+    let good_c = labormatch::domain::complete_id_number("63212419990101000").unwrap();
+    let wrong = if good_c.ends_with('1') { '2' } else { '1' };
+    let id_c = format!("{}{wrong}", &good_c[..17]);
+    let cid = course["id"].as_i64().unwrap();
+    let csv = format!(
+        "course_id,name,id_number,home_region,passed,certificate_number,score,destinations\r\n\
+         {cid},马军,{id_a},630224,合格,LM-0001,91,440000;310000\r\n\
+         {cid},韩芳,{id_b},630224,否,,55,\r\n\
+         {cid},错号,{id_c},630224,是,LM-0003,80,\r\n"
+    );
+    let (status, report) = upload(&app, "/api/v1/imports/graduates", &center, &csv).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["inserted"], 2, "{report}");
+    assert_eq!(report["failed"], 1);
+    assert_eq!(report["errors"][0]["row"], 4);
+    assert_eq!(report["errors"][0]["column"], "id_number");
+    let db = app.db().await;
+    let certified: i64 = db
+        .query_one(
+            "SELECT count(*) FROM worker_skills s JOIN workers w ON w.id = s.worker_id
+             WHERE w.id_number = $1 AND s.source = 'certified' AND s.occupation_code = '4-03-02-02'",
+            &[&id_a],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(certified, 1);
+    let changes_before: i64 = db
+        .query_one("SELECT count(*) FROM index_changes", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let (_, again) = upload(&app, "/api/v1/imports/graduates", &center, &csv).await;
+    assert_eq!(again["inserted"], 0, "{again}");
+    assert_eq!(again["updated"], 0, "{again}");
+    assert_eq!(again["unchanged"], 2, "{again}");
+    let changes_after: i64 = db
+        .query_one("SELECT count(*) FROM index_changes", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        changes_before, changes_after,
+        "a repeated file records no changes"
+    );
+    // Another center cannot import into this course.
+    let (_, other_center) = app.org_token(&officer, "center", "630224").await;
+    let (_, report) = upload(&app, "/api/v1/imports/graduates", &other_center, &csv).await;
+    assert_eq!(report["failed"], 3);
+    assert_eq!(report["errors"][0]["reason"], "unknown_course_or_not_yours");
+}
