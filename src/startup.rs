@@ -25,6 +25,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub metrics: Metrics,
     pub jwt: JwtKeys,
+    pub search: crate::search::SearchService,
 }
 
 pub struct Application {
@@ -56,11 +57,18 @@ impl Application {
                 settings.index_dir.display()
             )
         })?;
-        let pool = crate::db::build_pool(db_config, &settings)?;
+        let pool = crate::db::build_pool(db_config.clone(), &settings)?;
         let secret =
             load_or_create_secret(settings.jwt_secret.as_deref(), &settings.jwt_secret_file())?;
         let jwt = JwtKeys::new(&secret, &settings.jwt_issuer, settings.access_token_ttl);
+        let search = crate::search::SearchService::start(
+            settings.index_dir.clone(),
+            db_config.clone(),
+            settings.search_max_concurrency,
+        )
+        .await?;
         let state = web::Data::new(AppState {
+            search,
             jwt,
             pool,
             settings: Arc::new(settings),

@@ -20,6 +20,8 @@ impl Entity {
     }
 }
 
+/// Call it after the transaction's own write (so the transaction already has its id when it
+/// takes a sequence number: the indexer's gap handling relies on that).
 /// Records that `entity` `id` changed; returns the change's sequence number, which a client may
 /// pass back to wait until the index has applied it (read-your-writes).
 pub async fn record_change(client: &impl GenericClient, entity: Entity, id: i64) -> ApiResult<i64> {

@@ -8,6 +8,7 @@ pub mod courses;
 pub mod health;
 pub mod households;
 pub mod imports;
+pub mod matching;
 pub mod openings;
 pub mod organizations;
 pub mod workers;
@@ -94,6 +95,12 @@ pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(courses::enroll)
                 .service(courses::list_enrollments)
                 .service(courses::record_result)
+                .service(matching::search_openings)
+                .service(matching::candidates)
+                .service(matching::my_matches)
+                .service(matching::suggest_occupations)
+                .service(matching::reindex)
+                .service(matching::index_status)
                 .service(openings::create_opening)
                 .service(openings::get_opening)
                 .service(openings::update_opening)

@@ -1,3 +1,166 @@
-//! Tantivy: the occupation suggester (free text to CSCO codes) and the skills index.
+//! Tantivy: the occupation suggester (free text to CSCO codes) and the skills index with its
+//! indexer and matcher. Searching and committing never run on actix's async worker threads:
+//! searches go to the blocking pool behind a semaphore (overload answers 503), the indexer has a
+//! thread of its own.
 
+pub mod documents;
+pub mod index;
+pub mod indexer;
+pub mod matcher;
+pub mod schema;
 pub mod suggest;
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use index::LiveIndex;
+use indexer::{Command, IndexerHandle, ReindexReport, Shared};
+use matcher::Names;
+use suggest::OccupationSuggester;
+
+/// The suggester is built from the seed compiled into the binary, so one per process serves
+/// every app (tests start many).
+fn shared_suggester() -> anyhow::Result<Arc<OccupationSuggester>> {
+    static SUGGESTER: std::sync::OnceLock<Arc<OccupationSuggester>> = std::sync::OnceLock::new();
+    if let Some(s) = SUGGESTER.get() {
+        return Ok(s.clone());
+    }
+    let built = Arc::new(OccupationSuggester::from_csv(
+        crate::db::seed::OCCUPATIONS_CSV,
+    )?);
+    Ok(SUGGESTER.get_or_init(|| built).clone())
+}
+
+pub struct SearchService {
+    shared: Arc<Shared>,
+    indexer: Mutex<Option<IndexerHandle>>,
+    permits: Arc<tokio::sync::Semaphore>,
+    pub names: Arc<Names>,
+    pub suggester: Arc<OccupationSuggester>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndexStatus {
+    pub generation: u64,
+    /// Every change up to this number is searchable.
+    pub visible_change: i64,
+    pub documents: u64,
+}
+
+impl SearchService {
+    /// Opens the index under `dir` and starts the indexer thread.
+    pub async fn start(
+        dir: std::path::PathBuf,
+        db: tokio_postgres::Config,
+        max_concurrency: usize,
+    ) -> anyhow::Result<SearchService> {
+        std::fs::create_dir_all(&dir)?;
+        let client = crate::db::connect(&db).await?;
+        let names: Names = client
+            .query("SELECT code, name FROM occupations", &[])
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        drop(client);
+        let suggester = tokio::task::spawn_blocking(shared_suggester).await??;
+        let (visible, _) = tokio::sync::watch::channel(0);
+        let shared = Arc::new(Shared {
+            live: RwLock::new(Arc::new(LiveIndex::empty()?)),
+            visible,
+            latest: std::sync::atomic::AtomicI64::new(0),
+        });
+        let handle = indexer::start(dir, db, shared.clone(), Duration::from_millis(50))?;
+        Ok(SearchService {
+            shared,
+            indexer: Mutex::new(Some(handle)),
+            permits: Arc::new(tokio::sync::Semaphore::new(max_concurrency.max(1))),
+            names: Arc::new(names),
+            suggester,
+        })
+    }
+
+    /// Runs `f` on the blocking pool against the live index. Too many at once → 503.
+    pub async fn run<F, R>(&self, f: F) -> ApiResult<R>
+    where
+        F: FnOnce(&LiveIndex) -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let permit = self
+            .permits
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ApiError::new(ErrorCode::Overloaded).retry_after(1))?;
+        let live = self.shared.live();
+        let out = crate::telemetry::spawn_blocking_with_span(move || {
+            let _permit = permit;
+            f(&live)
+        })
+        .await
+        .map_err(ApiError::internal)?;
+        Ok(out)
+    }
+
+    /// Waits (bounded) until change `change` is searchable; false on time-out.
+    pub async fn wait_for(&self, change: i64, max: Duration) -> bool {
+        let mut rx = self.shared.visible.subscribe();
+        tokio::time::timeout(max, rx.wait_for(|v| *v >= change))
+            .await
+            .map(|r| r.is_ok())
+            .unwrap_or(false)
+    }
+
+    pub fn visible_change(&self) -> i64 {
+        *self.shared.visible.borrow()
+    }
+
+    pub fn status(&self) -> IndexStatus {
+        let live = self.shared.live();
+        IndexStatus {
+            generation: live.generation,
+            visible_change: self.visible_change(),
+            documents: live.reader.searcher().num_docs(),
+        }
+    }
+
+    /// Builds a fresh generation beside the live one and swaps it in; searches keep being
+    /// answered from the old one meanwhile.
+    pub async fn reindex(&self) -> ApiResult<ReindexReport> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        {
+            let guard = self
+                .indexer
+                .lock()
+                .map_err(|_| ApiError::internal("indexer lock"))?;
+            let sent = guard
+                .as_ref()
+                .map(|h| h.send(Command::Reindex(tx)))
+                .unwrap_or(false);
+            if !sent {
+                return Err(ApiError::new(ErrorCode::NotReady));
+            }
+        }
+        crate::telemetry::spawn_blocking_with_span(move || rx.recv())
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(|_| ApiError::new(ErrorCode::NotReady))?
+            .map_err(|e| ApiError::internal(format!("{e:#}")))
+    }
+
+    /// Stops the indexer (commits are already done after each batch).
+    pub fn stop(&self) {
+        if let Ok(mut guard) = self.indexer.lock() {
+            guard.take();
+        }
+    }
+}
+
+impl Drop for SearchService {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

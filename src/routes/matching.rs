@@ -1,0 +1,366 @@
+//! Matching both ways, free-text search of openings, occupation suggestions, index admin.
+//!
+//! Read-your-writes: writes that change searchable data answer a change number (`change` in
+//! worker bodies, the `X-Change` header elsewhere). Pass it as `after_change` and the request
+//! waits, bounded by LABORMATCH_READ_YOUR_WRITES_WAIT_MS, until the index has applied it.
+
+use actix_web::{get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::{AdminOnly, AnyUser, Auth, Role, WorkerOnly};
+use crate::db::{openings, workers};
+use crate::domain::{OccupationCode, RegionCode};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::search::documents;
+use crate::search::indexer::ReindexReport;
+use crate::search::matcher::{
+    self, Candidate, OpeningMatch, SearchError, SearchFilters, SearchResults,
+};
+use crate::search::suggest::Suggestion;
+use crate::search::IndexStatus;
+use crate::startup::AppState;
+use crate::validate::today;
+
+#[derive(Deserialize, IntoParams)]
+pub struct MatchQuery {
+    /// 1..=100, default 20.
+    pub limit: Option<usize>,
+    /// Wait until this change number is searchable (read-your-writes).
+    pub after_change: Option<i64>,
+}
+
+fn match_limit(limit: Option<usize>) -> ApiResult<usize> {
+    match limit {
+        None => Ok(20),
+        Some(n) if (1..=100).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::field("limit", "limit_out_of_range")),
+    }
+}
+
+async fn wait_for_change(state: &AppState, change: Option<i64>) -> ApiResult<()> {
+    if let Some(change) = change {
+        if change < 0 {
+            return Err(ApiError::field("after_change", "must_not_be_negative"));
+        }
+        if !state
+            .search
+            .wait_for(change, state.settings.read_your_writes_wait)
+            .await
+        {
+            // Answer anyway: a slightly stale list beats no list on a slow network.
+            tracing::warn!(change, "index did not catch up in time");
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CandidateList {
+    pub opening_id: i64,
+    pub opening_status: String,
+    /// Changes up to this number are reflected.
+    pub visible_change: i64,
+    /// Occupations read from the opening's title and matched as nice-to-have.
+    pub inferred_occupations: Vec<String>,
+    pub items: Vec<Candidate>,
+}
+
+/// Ranked available workers for an opening, each with why they fit. For the opening's
+/// employer, and for officers (who see the workers of their own region) and admins.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(("id" = i64, Path), MatchQuery),
+    responses(
+        (status = 200, body = CandidateList),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 503, body = crate::error::ErrorBody, description = "overloaded")
+    )
+)]
+#[get("/openings/{id}/candidates")]
+pub async fn candidates(
+    state: web::Data<AppState>,
+    user: Auth<AnyUser>,
+    path: web::Path<i64>,
+    query: web::Query<MatchQuery>,
+) -> ApiResult<web::Json<CandidateList>> {
+    let limit = match_limit(query.limit)?;
+    let id = path.into_inner();
+    let client = state.pool.get().await?;
+    let opening = openings::find(&client, id)
+        .await?
+        .filter(|o| user.in_org(o.employer_id) || user.is_staff())
+        .ok_or_else(ApiError::not_found)?;
+    if !matches!(user.role, Role::Employer | Role::Officer | Role::Admin) {
+        return Err(ApiError::not_found());
+    }
+    wait_for_change(&state, query.after_change).await?;
+    let visible_change = state.search.visible_change();
+    let Some(mut doc) = documents::load_openings(&**client, &[id]).await?.pop() else {
+        return Ok(web::Json(CandidateList {
+            opening_id: id,
+            opening_status: opening.status,
+            visible_change,
+            inferred_occupations: Vec::new(),
+            items: Vec::new(),
+        }));
+    };
+    drop(client);
+    let scope = match user.role {
+        Role::Officer => user.region.as_ref().map(|r| r.as_str().to_string()),
+        _ => None,
+    };
+    let weights = state.settings.weights;
+    let names = state.search.names.clone();
+    let suggester = state.search.suggester.clone();
+    let today = today();
+    let (items, inferred) = state
+        .search
+        .run(move |live| {
+            // The title may name a trade more precisely than the codes chosen: take its best
+            // suggestion as a nice-to-have occupation.
+            let mut inferred = Vec::new();
+            if let Ok(top) = suggester.suggest(&doc.title, 1) {
+                for s in top {
+                    if !doc.required.contains(&s.code) && !doc.nice.contains(&s.code) {
+                        doc.nice.push(s.code.clone());
+                        inferred.push(s.code);
+                    }
+                }
+            }
+            matcher::candidates(live, &doc, scope.as_deref(), today, &weights, &names, limit)
+                .map(|c| (c, inferred))
+        })
+        .await?
+        .map_err(ApiError::internal)?;
+    Ok(web::Json(CandidateList {
+        opening_id: id,
+        opening_status: opening.status,
+        visible_change,
+        inferred_occupations: inferred,
+        items,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MatchList {
+    pub worker_status: String,
+    pub visible_change: i64,
+    pub items: Vec<OpeningMatch>,
+}
+
+/// Ranked open openings for the signed-in worker, each with why it fits.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(MatchQuery),
+    responses(
+        (status = 200, body = MatchList),
+        (status = 404, body = crate::error::ErrorBody, description = "no worker profile yet")
+    )
+)]
+#[get("/me/matches")]
+pub async fn my_matches(
+    state: web::Data<AppState>,
+    user: Auth<WorkerOnly>,
+    query: web::Query<MatchQuery>,
+) -> ApiResult<web::Json<MatchList>> {
+    let limit = match_limit(query.limit)?;
+    let client = state.pool.get().await?;
+    let worker = workers::find_by_account(&client, user.account_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    wait_for_change(&state, query.after_change).await?;
+    let visible_change = state.search.visible_change();
+    let Some(doc) = documents::load_workers(&**client, &[worker.id])
+        .await?
+        .pop()
+    else {
+        return Ok(web::Json(MatchList {
+            worker_status: worker.status,
+            visible_change,
+            items: Vec::new(),
+        }));
+    };
+    drop(client);
+    let weights = state.settings.weights;
+    let names = state.search.names.clone();
+    let today = today();
+    let items = state
+        .search
+        .run(move |live| matcher::matches_for_worker(live, &doc, today, &weights, &names, limit))
+        .await?
+        .map_err(ApiError::internal)?;
+    Ok(web::Json(MatchList {
+        worker_status: worker.status,
+        visible_change,
+        items,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct SearchQuery {
+    /// Free text, Chinese or English (tantivy query syntax: quotes, AND/OR, +/-).
+    #[serde(default)]
+    pub q: String,
+    /// Only openings whose work place lies in this region (any level).
+    pub region: Option<String>,
+    /// Only openings paying at least this much (their maximum monthly wage).
+    pub wage_min: Option<i32>,
+    /// Only openings for this occupation or group (6-18-02-04, 6-18-02, 6-18 or 6).
+    pub occupation: Option<String>,
+    /// 1..=50, default 20.
+    pub limit: Option<usize>,
+}
+
+/// Free-text search of open openings, with counts by destination province and occupation
+/// major group. Bad query syntax answers 400 `invalid_search_query`.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(SearchQuery),
+    responses(
+        (status = 200, body = SearchResults),
+        (status = 400, body = crate::error::ErrorBody, description = "invalid_search_query"),
+        (status = 422, body = crate::error::ErrorBody)
+    )
+)]
+#[get("/openings/search")]
+pub async fn search_openings(
+    state: web::Data<AppState>,
+    _user: Auth<AnyUser>,
+    query: web::Query<SearchQuery>,
+) -> ApiResult<web::Json<SearchResults>> {
+    let mut problems = crate::validate::Problems::default();
+    if query.q.chars().count() > 200 {
+        problems.add("q", "too_long");
+    }
+    if let Some(r) = &query.region {
+        if let Err(reason) = RegionCode::parse(r) {
+            problems.add("region", reason);
+        }
+    }
+    if let Some(o) = &query.occupation {
+        let ok = OccupationCode::parse(o).is_ok()
+            || matches!(o.len(), 1 | 4 | 7)
+                && OccupationCode::parse(&format!("{o}{}", &"-00-00-00"[o.len() - 1..])).is_ok();
+        if !ok {
+            problems.add("occupation", "occupation_code_format");
+        }
+    }
+    if let Some(w) = query.wage_min {
+        if !(0..=200_000).contains(&w) {
+            problems.add("wage_min", "out_of_range");
+        }
+    }
+    let limit = match query.limit {
+        None => 20,
+        Some(n) if (1..=50).contains(&n) => n,
+        Some(_) => {
+            problems.add("limit", "limit_out_of_range");
+            20
+        }
+    };
+    problems.finish()?;
+    let filters = SearchFilters {
+        region: query.region.clone(),
+        wage_min: query.wage_min,
+        occupation: query.occupation.clone(),
+    };
+    let q = query.q.clone();
+    let today = today();
+    let result = state
+        .search
+        .run(move |live| matcher::search_openings(live, &q, &filters, today, limit))
+        .await?;
+    match result {
+        Ok(r) => Ok(web::Json(r)),
+        Err(SearchError::Syntax(detail)) => Err(ApiError {
+            message: Some((
+                format!("搜索语句无效：{detail}"),
+                format!("The search query is not valid: {detail}"),
+            )),
+            ..ApiError::new(ErrorCode::InvalidSearchQuery)
+        }),
+        Err(SearchError::Index(e)) => Err(ApiError::internal(e)),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct SuggestQuery {
+    /// A job title or skill as people write it: 电焊工, 拉面师傅, 挖机司机, 月嫂 ...
+    pub q: String,
+    /// 1..=50, default 5.
+    pub limit: Option<usize>,
+}
+
+/// Turns free text into ranked CSCO 2022 occupation codes (no sign-in needed: used while
+/// signing up).
+#[utoipa::path(
+    tag = "occupations",
+    params(SuggestQuery),
+    responses(
+        (status = 200, body = [Suggestion]),
+        (status = 422, body = crate::error::ErrorBody)
+    )
+)]
+#[get("/occupations/suggest")]
+pub async fn suggest_occupations(
+    state: web::Data<AppState>,
+    query: web::Query<SuggestQuery>,
+) -> ApiResult<web::Json<Vec<Suggestion>>> {
+    let limit = match query.limit {
+        None => 5,
+        Some(n) if (1..=50).contains(&n) => n,
+        Some(_) => return Err(ApiError::field("limit", "limit_out_of_range")),
+    };
+    if query.q.trim().is_empty() {
+        return Err(ApiError::field("q", "must_not_be_empty"));
+    }
+    if query.q.chars().count() > 200 {
+        return Err(ApiError::field("q", "too_long"));
+    }
+    let suggester = state.search.suggester.clone();
+    let q = query.q.clone();
+    let result = state
+        .search
+        .run(move |_| suggester.suggest(&q, limit))
+        .await?;
+    match result {
+        Ok(s) => Ok(web::Json(s)),
+        Err(crate::search::suggest::SuggestError::Empty) => {
+            Err(ApiError::field("q", "no_words_left_after_cleaning"))
+        }
+        Err(e) => Err(ApiError::internal(e)),
+    }
+}
+
+/// Builds a fresh index from PostgreSQL beside the live one and swaps it in; the service keeps
+/// answering meanwhile.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    responses((status = 200, body = ReindexReport), (status = 403, body = crate::error::ErrorBody))
+)]
+#[post("/admin/reindex")]
+pub async fn reindex(
+    state: web::Data<AppState>,
+    _admin: Auth<AdminOnly>,
+) -> ApiResult<web::Json<ReindexReport>> {
+    Ok(web::Json(state.search.reindex().await?))
+}
+
+/// The index's generation, document count and how far it has caught up.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    responses((status = 200, body = IndexStatus), (status = 403, body = crate::error::ErrorBody))
+)]
+#[get("/admin/index")]
+pub async fn index_status(
+    state: web::Data<AppState>,
+    _admin: Auth<AdminOnly>,
+) -> ApiResult<web::Json<IndexStatus>> {
+    Ok(web::Json(state.search.status()))
+}

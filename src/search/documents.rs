@@ -1,0 +1,283 @@
+//! What the index holds about a worker or an opening, loaded from PostgreSQL (the source of
+//! truth) and turned into tantivy documents. No phone or ID number ever enters the index.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use tantivy::schema::Facet;
+use tantivy::TantivyDocument;
+use tokio_postgres::GenericClient;
+
+use super::schema::{day_number, Fields};
+use crate::domain::{OccupationCode, RegionCode};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SkillDoc {
+    pub code: String,
+    pub certified: bool,
+    pub level: Option<i16>,
+    pub years: f32,
+    pub certified_on: Option<NaiveDate>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WorkerDoc {
+    pub id: i64,
+    /// Surname and a mask (马**): enough to tell candidates apart, not to identify them.
+    pub display_name: String,
+    pub gender: String,
+    pub birth_year: i32,
+    pub home_region: String,
+    pub household_status: Option<String>,
+    pub min_wage: i32,
+    pub available_from: Option<NaiveDate>,
+    pub destinations: Vec<String>,
+    pub accept_anywhere: bool,
+    pub skills: Vec<SkillDoc>,
+    pub brand_tags: Vec<String>,
+    pub languages: Vec<String>,
+    #[serde(skip)]
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OpeningDoc {
+    pub id: i64,
+    pub employer_id: i64,
+    pub employer_name: String,
+    pub title: String,
+    pub work_region: String,
+    pub wage_min: i32,
+    pub wage_max: i32,
+    pub required: Vec<String>,
+    pub nice: Vec<String>,
+    pub start_date: NaiveDate,
+    pub deadline: NaiveDate,
+    pub headcount: i32,
+    pub housing: bool,
+    pub meals: bool,
+    #[serde(skip)]
+    pub text: String,
+}
+
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => format!("{first}{}", "*".repeat(chars.count().clamp(1, 3))),
+        None => String::new(),
+    }
+}
+
+/// Available workers among `ids` (others are absent: the caller deletes them from the index).
+pub async fn load_workers(
+    client: &impl GenericClient,
+    ids: &[i64],
+) -> Result<Vec<WorkerDoc>, tokio_postgres::Error> {
+    let rows = client
+        .query(
+            "SELECT w.id, w.name, w.gender, w.birth_year, w.home_region, h.status AS household_status,
+                    w.min_wage, w.available_from, w.destinations, w.accept_anywhere, w.brand_tags,
+                    w.languages,
+                    coalesce((SELECT json_agg(json_build_object(
+                                  'code', s.occupation_code, 'certified', s.source = 'certified',
+                                  'level', s.level, 'years', s.years_experience,
+                                  'certified_on', s.certified_on) ORDER BY s.id)
+                              FROM worker_skills s WHERE s.worker_id = w.id), '[]') AS skills,
+                    coalesce((SELECT string_agg(o.name || ' ' || array_to_string(o.aliases, ' ')
+                                                || ' ' || s.note, ' ')
+                              FROM worker_skills s JOIN occupations o ON o.code = s.occupation_code
+                              WHERE s.worker_id = w.id), '') AS skill_text
+             FROM workers w LEFT JOIN households h ON h.id = w.household_id
+             WHERE w.id = ANY($1) AND w.status = 'available'",
+            &[&ids],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let skills: serde_json::Value = r.get("skills");
+            let skills: Vec<SkillDoc> = serde_json::from_value(skills).unwrap_or_default();
+            let brand_tags: Vec<String> = r.get("brand_tags");
+            let skill_text: String = r.get("skill_text");
+            let name: String = r.get("name");
+            WorkerDoc {
+                id: r.get("id"),
+                display_name: mask_name(&name),
+                gender: r.get("gender"),
+                birth_year: r.get("birth_year"),
+                home_region: r.get("home_region"),
+                household_status: r.get("household_status"),
+                min_wage: r.get("min_wage"),
+                available_from: r.get("available_from"),
+                destinations: r.get("destinations"),
+                accept_anywhere: r.get("accept_anywhere"),
+                text: format!("{skill_text} {}", brand_tags.join(" ")),
+                skills,
+                brand_tags,
+                languages: r.get("languages"),
+            }
+        })
+        .collect())
+}
+
+/// Open openings among `ids`.
+pub async fn load_openings(
+    client: &impl GenericClient,
+    ids: &[i64],
+) -> Result<Vec<OpeningDoc>, tokio_postgres::Error> {
+    let rows = client
+        .query(
+            "SELECT o.id, o.employer_id, g.name AS employer_name, o.title, o.description,
+                    o.work_region, o.wage_min, o.wage_max, o.required_occupations,
+                    o.nice_occupations, o.start_date, o.deadline, o.headcount, o.housing, o.meals,
+                    coalesce((SELECT string_agg(oc.name || ' ' || array_to_string(oc.aliases, ' '), ' ')
+                              FROM occupations oc
+                              WHERE oc.code = ANY(o.required_occupations || o.nice_occupations)), '')
+                        AS occupation_text
+             FROM openings o JOIN organizations g ON g.id = o.employer_id
+             WHERE o.id = ANY($1) AND o.status = 'open'",
+            &[&ids],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let title: String = r.get("title");
+            let description: String = r.get("description");
+            let occupation_text: String = r.get("occupation_text");
+            OpeningDoc {
+                id: r.get("id"),
+                employer_id: r.get("employer_id"),
+                employer_name: r.get("employer_name"),
+                text: format!("{title} {description} {occupation_text}"),
+                title,
+                work_region: r.get("work_region"),
+                wage_min: r.get("wage_min"),
+                wage_max: r.get("wage_max"),
+                required: r.get("required_occupations"),
+                nice: r.get("nice_occupations"),
+                start_date: r.get("start_date"),
+                deadline: r.get("deadline"),
+                headcount: r.get("headcount"),
+                housing: r.get("housing"),
+                meals: r.get("meals"),
+            }
+        })
+        .collect())
+}
+
+/// Ids of every available worker and open opening (for a full rebuild).
+pub async fn all_ids(
+    client: &impl GenericClient,
+) -> Result<(Vec<i64>, Vec<i64>), tokio_postgres::Error> {
+    let workers = client
+        .query(
+            "SELECT id FROM workers WHERE status = 'available' ORDER BY id",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let openings = client
+        .query(
+            "SELECT id FROM openings WHERE status = 'open' ORDER BY id",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    Ok((workers, openings))
+}
+
+fn add_occupations(doc: &mut TantivyDocument, field: tantivy::schema::Field, codes: &[String]) {
+    let mut terms: Vec<String> = codes
+        .iter()
+        .filter_map(|c| OccupationCode::parse(c).ok())
+        .flat_map(|c| c.ancestors())
+        .collect();
+    terms.sort();
+    terms.dedup();
+    for t in terms {
+        doc.add_text(field, t);
+    }
+}
+
+fn lineage(code: &str) -> Vec<String> {
+    RegionCode::parse(code)
+        .map(|r| r.lineage())
+        .unwrap_or_default()
+}
+
+pub fn worker_document(f: &Fields, w: &WorkerDoc) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(f.kind, "worker");
+    doc.add_text(f.key, format!("w:{}", w.id));
+    doc.add_i64(f.id, w.id);
+    let codes: Vec<String> = w.skills.iter().map(|s| s.code.clone()).collect();
+    add_occupations(&mut doc, f.occupation, &codes);
+    let certified: Vec<String> = w
+        .skills
+        .iter()
+        .filter(|s| s.certified)
+        .map(|s| s.code.clone())
+        .collect();
+    add_occupations(&mut doc, f.certified, &certified);
+    if w.accept_anywhere {
+        doc.add_text(f.region, "*");
+    }
+    for d in &w.destinations {
+        doc.add_text(f.region, d);
+    }
+    for r in lineage(&w.home_region) {
+        doc.add_text(f.home, r);
+    }
+    doc.add_i64(f.wage, i64::from(w.min_wage));
+    doc.add_i64(f.day, w.available_from.map(day_number).unwrap_or(0));
+    doc.add_text(f.text_zh, &w.text);
+    doc.add_text(f.text_en, &w.text);
+    doc.add_text(f.data, serde_json::to_string(w).unwrap_or_default());
+    doc
+}
+
+pub fn opening_document(f: &Fields, o: &OpeningDoc) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(f.kind, "opening");
+    doc.add_text(f.key, format!("o:{}", o.id));
+    doc.add_i64(f.id, o.id);
+    let mut codes = o.required.clone();
+    codes.extend(o.nice.iter().cloned());
+    add_occupations(&mut doc, f.occupation, &codes);
+    let regions = lineage(&o.work_region);
+    for r in &regions {
+        doc.add_text(f.region, r);
+    }
+    if let Some(province) = regions.first() {
+        doc.add_facet(f.province, Facet::from(&format!("/{province}")));
+    }
+    let mut majors: Vec<&str> = o.required.iter().filter_map(|c| c.get(..1)).collect();
+    majors.sort();
+    majors.dedup();
+    for m in majors {
+        doc.add_facet(f.major, Facet::from(&format!("/{m}")));
+    }
+    doc.add_i64(f.wage, i64::from(o.wage_max));
+    doc.add_i64(f.wage_min, i64::from(o.wage_min));
+    doc.add_i64(f.day, day_number(o.start_date));
+    doc.add_i64(f.deadline, day_number(o.deadline));
+    doc.add_text(f.title_zh, &o.title);
+    doc.add_text(f.text_zh, &o.text);
+    doc.add_text(f.text_en, &o.text);
+    doc.add_text(f.data, serde_json::to_string(o).unwrap_or_default());
+    doc
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_are_masked() {
+        assert_eq!(super::mask_name("马阿里"), "马**");
+        assert_eq!(super::mask_name("韩"), "韩*");
+        assert_eq!(super::mask_name(""), "");
+    }
+}

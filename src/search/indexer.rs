@@ -1,0 +1,433 @@
+//! The indexer: one thread, the only `IndexWriter` of the live index. It reads the outbox
+//! (`index_changes`) in sequence order, loads the changed workers and openings from PostgreSQL,
+//! replaces their documents, and commits with the progress in the commit payload, so a crash
+//! resumes exactly where the last commit left off. Applying a change is idempotent (the current
+//! state replaces the document), so a change re-read after a crash does no harm.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tantivy::{IndexWriter, Term};
+
+use super::documents::{self, opening_document, worker_document};
+use super::index::{self, LiveIndex, Progress};
+use super::schema::Fields;
+
+const BATCH: i64 = 5_000;
+const WRITER_MEMORY: usize = 128 * 1024 * 1024;
+
+pub enum Command {
+    /// Build a fresh generation from PostgreSQL and swap it in; answers with its number.
+    Reindex(std::sync::mpsc::Sender<anyhow::Result<ReindexReport>>),
+    Stop,
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ReindexReport {
+    pub generation: u64,
+    pub workers: usize,
+    pub openings: usize,
+    pub millis: u128,
+}
+
+/// What the rest of the service sees of the index.
+pub struct Shared {
+    pub live: RwLock<Arc<LiveIndex>>,
+    /// Every change up to this number is searchable.
+    pub visible: tokio::sync::watch::Sender<i64>,
+    /// Highest change number seen in the outbox.
+    pub latest: std::sync::atomic::AtomicI64,
+}
+
+impl Shared {
+    pub fn live(&self) -> Arc<LiveIndex> {
+        match self.live.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn swap(&self, next: Arc<LiveIndex>) {
+        match self.live.write() {
+            Ok(mut g) => *g = next,
+            Err(poisoned) => *poisoned.into_inner() = next,
+        }
+    }
+}
+
+/// The outbox rows seen in one poll, and the snapshot they were read under.
+pub struct Poll {
+    pub changes: Vec<(i64, String, i64)>,
+    pub xmin: i64,
+    pub xmax: i64,
+}
+
+/// New progress after a poll: seen gaps are filled, new holes become gaps, and gaps whose every
+/// possible owner has ended (xmin passed their horizon) are given up as rolled back.
+pub fn advance(progress: &Progress, poll: &Poll) -> Progress {
+    let seen: BTreeSet<i64> = poll.changes.iter().map(|(seq, _, _)| *seq).collect();
+    let mut gaps: Vec<(i64, i64)> = progress
+        .gaps
+        .iter()
+        .filter(|(seq, horizon)| !seen.contains(seq) && poll.xmin < *horizon)
+        .cloned()
+        .collect();
+    let mut upto = progress.upto;
+    for seq in seen.iter().filter(|s| **s > progress.upto) {
+        for missing in (upto + 1)..*seq {
+            gaps.push((missing, poll.xmax));
+        }
+        upto = *seq;
+    }
+    gaps.sort_unstable();
+    gaps.dedup_by_key(|(seq, _)| *seq);
+    Progress { upto, gaps }
+}
+
+async fn poll(
+    client: &mut tokio_postgres::Client,
+    progress: &Progress,
+) -> Result<Poll, tokio_postgres::Error> {
+    let tx = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    let snap = tx
+        .query_one(
+            "SELECT txid_snapshot_xmin(txid_current_snapshot()),
+                    txid_snapshot_xmax(txid_current_snapshot())",
+            &[],
+        )
+        .await?;
+    let gaps: Vec<i64> = progress.gaps.iter().map(|(s, _)| *s).collect();
+    let rows = tx
+        .query(
+            "(SELECT seq, entity, entity_id FROM index_changes WHERE seq > $1 ORDER BY seq LIMIT $2)
+             UNION ALL
+             (SELECT seq, entity, entity_id FROM index_changes WHERE seq = ANY($3))
+             ORDER BY seq",
+            &[&progress.upto, &BATCH, &gaps],
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Poll {
+        changes: rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect(),
+        xmin: snap.get(0),
+        xmax: snap.get(1),
+    })
+}
+
+/// Replaces the documents of the changed entities with their current state.
+async fn apply(
+    writer: &IndexWriter,
+    fields: &Fields,
+    client: &tokio_postgres::Client,
+    changes: &[(i64, String, i64)],
+) -> anyhow::Result<()> {
+    let mut worker_ids: Vec<i64> = Vec::new();
+    let mut opening_ids: Vec<i64> = Vec::new();
+    for (_, entity, id) in changes {
+        match entity.as_str() {
+            "worker" => worker_ids.push(*id),
+            "opening" => opening_ids.push(*id),
+            _ => {}
+        }
+    }
+    worker_ids.sort_unstable();
+    worker_ids.dedup();
+    opening_ids.sort_unstable();
+    opening_ids.dedup();
+    for id in &worker_ids {
+        writer.delete_term(Term::from_field_text(fields.key, &format!("w:{id}")));
+    }
+    for id in &opening_ids {
+        writer.delete_term(Term::from_field_text(fields.key, &format!("o:{id}")));
+    }
+    for w in documents::load_workers(client, &worker_ids).await? {
+        writer.add_document(worker_document(fields, &w))?;
+    }
+    for o in documents::load_openings(client, &opening_ids).await? {
+        writer.add_document(opening_document(fields, &o))?;
+    }
+    Ok(())
+}
+
+fn commit(writer: &mut IndexWriter, progress: &Progress) -> anyhow::Result<()> {
+    let mut prepared = writer.prepare_commit()?;
+    prepared.set_payload(&serde_json::to_string(progress)?);
+    prepared.commit()?;
+    Ok(())
+}
+
+/// Builds a new generation holding everything PostgreSQL has now; returns it with its report.
+/// Runs beside the live index (its own writer, on its own directory).
+pub async fn build_generation(
+    dir: &std::path::Path,
+    client: &mut tokio_postgres::Client,
+) -> anyhow::Result<ReindexReport> {
+    let started = Instant::now();
+    let (generation, index) = index::create_generation(dir)?;
+    let (_, fields) = super::schema::build_schema();
+    let mut writer: IndexWriter = index.writer(WRITER_MEMORY)?;
+    // One snapshot for the documents and the outbox position, so nothing falls between them.
+    let tx = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    let snap = tx
+        .query_one(
+            "SELECT txid_snapshot_xmax(txid_current_snapshot()),
+                    coalesce((SELECT max(seq) FROM index_changes), 0)",
+            &[],
+        )
+        .await?;
+    let xmax: i64 = snap.get(0);
+    let upto: i64 = snap.get(1);
+    // Changes of transactions still running now are not in this snapshot: remember the recent
+    // holes as gaps, to be picked up when those transactions commit.
+    let holes = tx
+        .query(
+            "SELECT s FROM generate_series(greatest(1, $1 - 10000), $1) s
+             WHERE NOT EXISTS (SELECT 1 FROM index_changes c WHERE c.seq = s)",
+            &[&upto],
+        )
+        .await?;
+    let (worker_ids, opening_ids) = documents::all_ids(&tx).await?;
+    let mut workers = 0;
+    for chunk in worker_ids.chunks(2_000) {
+        for w in documents::load_workers(&tx, chunk).await? {
+            writer.add_document(worker_document(&fields, &w))?;
+            workers += 1;
+        }
+    }
+    let mut openings = 0;
+    for chunk in opening_ids.chunks(2_000) {
+        for o in documents::load_openings(&tx, chunk).await? {
+            writer.add_document(opening_document(&fields, &o))?;
+            openings += 1;
+        }
+    }
+    tx.commit().await?;
+    let progress = Progress {
+        upto,
+        gaps: holes.iter().map(|r| (r.get::<_, i64>(0), xmax)).collect(),
+    };
+    commit(&mut writer, &progress)?;
+    writer.wait_merging_threads()?;
+    index::set_current(dir, generation)?;
+    Ok(ReindexReport {
+        generation,
+        workers,
+        openings,
+        millis: started.elapsed().as_millis(),
+    })
+}
+
+pub struct IndexerHandle {
+    commands: std::sync::mpsc::Sender<Command>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl IndexerHandle {
+    pub fn send(&self, command: Command) -> bool {
+        self.commands.send(command).is_ok()
+    }
+}
+
+impl Drop for IndexerHandle {
+    fn drop(&mut self) {
+        let _ = self.commands.send(Command::Stop);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Indexer {
+    dir: PathBuf,
+    db: tokio_postgres::Config,
+    shared: Arc<Shared>,
+    commands: std::sync::mpsc::Receiver<Command>,
+    poll_interval: Duration,
+}
+
+/// Starts the indexer thread. The live index is the one named by CURRENT (built first when
+/// there is none).
+pub fn start(
+    dir: PathBuf,
+    db: tokio_postgres::Config,
+    shared: Arc<Shared>,
+    poll_interval: Duration,
+) -> anyhow::Result<IndexerHandle> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let indexer = Indexer {
+        dir,
+        db,
+        shared,
+        commands: rx,
+        poll_interval,
+    };
+    let thread = std::thread::Builder::new()
+        .name("indexer".into())
+        .spawn(move || indexer.run())
+        .context("starting the indexer thread")?;
+    Ok(IndexerHandle {
+        commands: tx,
+        thread: Some(thread),
+    })
+}
+
+impl Indexer {
+    fn run(self) {
+        let rt = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => {
+                tracing::error!(error = %e, "indexer runtime");
+                return;
+            }
+        };
+        let mut backoff = Duration::from_millis(200);
+        loop {
+            match rt.block_on(self.serve()) {
+                Ok(()) => return,
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "indexer failed; restarting");
+                    // Stop promptly even while backing off.
+                    match self.commands.recv_timeout(backoff) {
+                        Ok(Command::Stop)
+                        | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+                        Ok(Command::Reindex(reply)) => {
+                            let _ = reply.send(Err(anyhow::anyhow!("the indexer is restarting")));
+                        }
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+    }
+
+    /// Opens the live generation and applies changes until told to stop. Errors restart it.
+    async fn serve(&self) -> anyhow::Result<()> {
+        let mut client = crate::db::connect(&self.db).await?;
+        if index::current_generation(&self.dir).is_none() {
+            let report = build_generation(&self.dir, &mut client).await?;
+            tracing::info!(?report, "built the first index generation");
+        }
+        let (mut live, mut writer) = self.open_live()?;
+        let mut progress = live.progress();
+        self.publish(&live, &progress);
+        loop {
+            match self.commands.try_recv() {
+                Ok(Command::Stop) | Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    writer.wait_merging_threads()?;
+                    return Ok(());
+                }
+                Ok(Command::Reindex(reply)) => {
+                    let result = build_generation(&self.dir, &mut client).await;
+                    let ok = result.is_ok();
+                    let _ = reply.send(result);
+                    if ok {
+                        (live, writer) = self.swap_to_current(writer)?;
+                        progress = live.progress();
+                        self.publish(&live, &progress);
+                    }
+                    continue;
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => {}
+            }
+            // `labormatch reindex` from the command line swaps CURRENT under us.
+            if index::current_generation(&self.dir) != Some(live.generation) {
+                (live, writer) = self.swap_to_current(writer)?;
+                progress = live.progress();
+                self.publish(&live, &progress);
+            }
+            let polled = poll(&mut client, &progress).await?;
+            let next = advance(&progress, &polled);
+            if polled.changes.is_empty() && next == progress {
+                tokio::time::sleep(self.poll_interval).await;
+                continue;
+            }
+            apply(&writer, &live.fields, &client, &polled.changes).await?;
+            commit(&mut writer, &next)?;
+            live.reader.reload()?;
+            progress = next;
+            self.publish(&live, &progress);
+        }
+    }
+
+    fn open_live(&self) -> anyhow::Result<(Arc<LiveIndex>, IndexWriter)> {
+        let generation = index::current_generation(&self.dir)
+            .ok_or_else(|| anyhow::anyhow!("no CURRENT index generation"))?;
+        let live = Arc::new(LiveIndex::open(&self.dir, generation)?);
+        let writer = live.index.writer(WRITER_MEMORY)?;
+        self.shared.swap(live.clone());
+        index::remove_old_generations(&self.dir, generation);
+        Ok((live, writer))
+    }
+
+    fn swap_to_current(&self, old: IndexWriter) -> anyhow::Result<(Arc<LiveIndex>, IndexWriter)> {
+        // Release the old generation's writer (and its lock) before opening the new one.
+        old.wait_merging_threads()?;
+        self.open_live()
+    }
+
+    fn publish(&self, live: &LiveIndex, progress: &Progress) {
+        let _ = live;
+        self.shared.visible.send_replace(progress.visible_upto());
+        self.shared
+            .latest
+            .fetch_max(progress.upto, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn poll(seqs: &[i64], xmin: i64, xmax: i64) -> Poll {
+        Poll {
+            changes: seqs.iter().map(|s| (*s, "worker".to_string(), 1)).collect(),
+            xmin,
+            xmax,
+        }
+    }
+
+    #[test]
+    fn a_late_commit_below_the_watermark_is_not_skipped() {
+        // 1, 2 and 4 visible; 3 belongs to a transaction still running.
+        let p = advance(&Progress::default(), &poll(&[1, 2, 4], 100, 105));
+        assert_eq!(p.upto, 4);
+        assert_eq!(p.gaps, vec![(3, 105)]);
+        assert_eq!(p.visible_upto(), 2);
+        // Next poll: 3 has committed and is seen through the gap list.
+        let p = advance(&p, &poll(&[3], 103, 108));
+        assert_eq!(p.gaps, vec![]);
+        assert_eq!(p.visible_upto(), 4);
+    }
+
+    #[test]
+    fn a_rolled_back_gap_is_given_up_only_when_its_owner_must_have_ended() {
+        let p = advance(&Progress::default(), &poll(&[1, 3], 100, 105));
+        // The owner might still run (xmin 104 < horizon 105): keep waiting.
+        let p = advance(&p, &poll(&[], 104, 110));
+        assert_eq!(p.gaps, vec![(2, 105)]);
+        // Every transaction below 105 has ended and 2 never appeared: it rolled back.
+        let p = advance(&p, &poll(&[], 105, 110));
+        assert_eq!(p.gaps, vec![]);
+        assert_eq!(p.visible_upto(), 3);
+    }
+}
