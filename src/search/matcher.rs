@@ -278,12 +278,9 @@ fn i64_range(field: tantivy::schema::Field, lo: Bound<i64>, hi: Bound<i64>) -> B
 
 /// Should-clauses scoring occupation closeness: exact code > unit group > minor group, and a
 /// certified skill above a declared one. The minor groups also form the must-clause.
-fn occupation_clauses(
-    f: &Fields,
-    codes: &[String],
-) -> (Box<dyn Query>, Vec<(Occur, Box<dyn Query>)>) {
+fn occupation_clauses(f: &Fields, codes: &[String]) -> (Box<dyn Query>, Vec<Clause>) {
     let mut minor = Vec::new();
-    let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut should: Vec<Clause> = Vec::new();
     for c in codes.iter().filter_map(|c| OccupationCode::parse(c).ok()) {
         let [_, minor_group, unit, exact] = c.ancestors();
         minor.push(term(f.occupation, &minor_group));
