@@ -26,6 +26,9 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
+    /// Build a fresh index from PostgreSQL beside the live one and swap it in (a running
+    /// service picks the new generation up by itself).
+    Reindex,
     /// Import a CSV file (same columns and rules as the HTTP imports); prints the row report.
     Import {
         #[arg(value_enum)]
@@ -93,6 +96,17 @@ async fn main() -> anyhow::Result<()> {
             file,
             all_or_nothing,
         } => import(settings, kind, &file, all_or_nothing).await,
+        Command::Reindex => {
+            let database = Database::open(&settings).await?;
+            db::migrate(&database.config).await?;
+            std::fs::create_dir_all(&settings.index_dir)?;
+            let mut client = db::connect(&database.config).await?;
+            let report =
+                labormatch::search::indexer::build_generation(&settings.index_dir, &mut client)
+                    .await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
         Command::Openapi => {
             let doc = labormatch::routes::openapi();
             println!("{}", serde_json::to_string_pretty(&doc)?);

@@ -197,7 +197,7 @@ pub async fn build_generation(
     // holes as gaps, to be picked up when those transactions commit.
     let holes = tx
         .query(
-            "SELECT s FROM generate_series(greatest(1, $1 - 10000), $1) s
+            "SELECT s FROM generate_series(greatest(1, $1::int8 - 10000), $1::int8) s
              WHERE NOT EXISTS (SELECT 1 FROM index_changes c WHERE c.seq = s)",
             &[&upto],
         )
@@ -338,13 +338,13 @@ impl Indexer {
                 }
                 Ok(Command::Reindex(reply)) => {
                     let result = build_generation(&self.dir, &mut client).await;
-                    let ok = result.is_ok();
-                    let _ = reply.send(result);
-                    if ok {
+                    if result.is_ok() {
+                        // Swapped in before answering, so the caller's next search uses it.
                         (live, writer) = self.swap_to_current(writer)?;
                         progress = live.progress();
                         self.publish(&live, &progress);
                     }
+                    let _ = reply.send(result);
                     continue;
                 }
                 Err(std::sync::mpsc::TryRecvError::Empty) => {}

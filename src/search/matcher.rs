@@ -16,6 +16,7 @@ use tantivy::query::{
     TermSetQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::tokenizer::TokenStream;
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 use utoipa::ToSchema;
 
@@ -302,19 +303,49 @@ fn occupation_clauses(f: &Fields, codes: &[String]) -> (Box<dyn Query>, Vec<Clau
     (Box::new(TermSetQuery::new(minor)), should)
 }
 
-/// BM25 relevance of `text` (already-stored words, not user syntax) in a text field.
+/// BM25 relevance of stored words (not user syntax) in a text field: one scored term query per
+/// token, so no phrase matching is involved.
 fn text_clause(
     live: &LiveIndex,
     field: tantivy::schema::Field,
     text: &str,
 ) -> Option<Box<dyn Query>> {
-    let parser = QueryParser::for_index(&live.index, vec![field]);
-    let cleaned: String = text
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+    let mut tokenizer = live.index.tokenizer_for_field(field).ok()?;
+    let mut stream = tokenizer.token_stream(text);
+    let mut tokens: Vec<String> = Vec::new();
+    while let Some(token) = stream.next() {
+        let t = token.text.trim();
+        if !t.is_empty() && t.chars().any(char::is_alphanumeric) && !tokens.iter().any(|x| x == t) {
+            tokens.push(t.to_string());
+        }
+        if tokens.len() >= 32 {
+            break;
+        }
+    }
+    if tokens.is_empty() {
+        return None;
+    }
+    let clauses: Vec<Clause> = tokens
+        .iter()
+        .map(|t| {
+            let q: Box<dyn Query> =
+                Box::new(TermQuery::new(term(field, t), IndexRecordOption::WithFreqs));
+            (Occur::Should, q)
+        })
         .collect();
-    let (q, _) = parser.parse_query_lenient(&cleaned);
-    Some(q)
+    Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// Text relevance of the best-matching documents, for exact scoring of the shortlist.
+fn text_scores(
+    searcher: &Searcher,
+    query: Option<&dyn Query>,
+) -> tantivy::Result<HashMap<DocAddress, f32>> {
+    let Some(query) = query else {
+        return Ok(HashMap::new());
+    };
+    let top = searcher.search(query, &TopDocs::with_limit(4 * SHORTLIST).order_by_score())?;
+    Ok(top.into_iter().map(|(score, addr)| (addr, score)).collect())
 }
 
 fn read_data<T: serde::de::DeserializeOwned>(
@@ -399,18 +430,13 @@ pub fn candidates(
     let searcher = live.reader.searcher();
     let shortlist = searcher.search(&query, &TopDocs::with_limit(SHORTLIST).order_by_score())?;
     let text_only = text_clause(live, f.text_zh, &o.title);
+    let relevance_of = text_scores(&searcher, text_only.as_deref())?;
     let mut out = Vec::new();
     for (_, addr) in shortlist {
         let Some(w) = read_data::<WorkerDoc>(&searcher, f, addr) else {
             continue;
         };
-        let relevance = match &text_only {
-            Some(q) => q
-                .explain(&searcher, addr)
-                .map(|e| squash(e.value()))
-                .unwrap_or(0.0),
-            None => 0.0,
-        };
+        let relevance = relevance_of.get(&addr).copied().map(squash).unwrap_or(0.0);
         if let Some(explanation) = score_pair(o, &w, relevance, today, weights, names) {
             out.push(Candidate {
                 worker_id: w.id,

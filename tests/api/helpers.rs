@@ -125,6 +125,7 @@ pub struct TestApp {
     pub data_dir: tempfile::TempDir,
     pub settings: Settings,
     handle: actix_web::dev::ServerHandle,
+    owns_database: bool,
 }
 
 /// Settings as the service would have them with nothing configured, pointed at test places.
@@ -138,6 +139,9 @@ pub fn test_settings(index_dir: &std::path::Path, data_dir: &std::path::Path) ->
 }
 
 pub async fn spawn_app() -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        labormatch::telemetry::init(labormatch::config::LogFormat::Pretty);
+    }
     spawn_app_with(|_| {}).await
 }
 
@@ -154,7 +158,15 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         .expect("create the test database");
     let mut db_config = cluster.admin.clone();
     db_config.dbname(&db_name);
+    spawn_app_on(db_config, customize).await
+}
 
+/// Starts the app on an existing test database (which the returned app drops at the end).
+pub async fn spawn_app_on(
+    db_config: tokio_postgres::Config,
+    customize: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let db_name = db_config.get_dbname().unwrap_or_default().to_string();
     let index_dir = tempfile::tempdir().expect("temp index dir");
     let data_dir = tempfile::tempdir().expect("temp data dir");
     let mut settings = test_settings(&index_dir.path().join("index"), data_dir.path());
@@ -178,10 +190,17 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         data_dir,
         settings,
         handle,
+        owns_database: true,
     }
 }
 
 impl TestApp {
+    /// Keeps the database when this app is dropped (a restart test hands it to a new app).
+    pub fn keep_database(&mut self) -> tokio_postgres::Config {
+        self.owns_database = false;
+        self.db_config.clone()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -211,6 +230,9 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         // Sends the stop at once; awaiting it here would block the runtime that serves it.
         drop(self.handle.stop(false));
+        if !self.owns_database {
+            return;
+        }
         let admin = cluster().admin.clone();
         let db_name = self.db_name.clone();
         // Drop runs inside the test's runtime; do the async clean-up on a thread of its own.

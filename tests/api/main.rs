@@ -3,4 +3,5 @@ mod conventions;
 mod foundation;
 mod helpers;
 mod imports;
+mod matching;
 mod program;
