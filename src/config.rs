@@ -32,6 +32,7 @@ pub struct Settings {
     pub weights: MatchWeights,
     pub followup_months: Vec<u32>,
     pub monitoring_line_yuan: i64,
+    pub subsidy_min_months: i32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,6 +146,7 @@ impl Settings {
             weights,
             followup_months,
             monitoring_line_yuan: parse_var("LABORMATCH_MONITORING_LINE_YUAN", 6_000)?,
+            subsidy_min_months: parse_var("LABORMATCH_SUBSIDY_MIN_MONTHS", 3)?,
         })
     }
 

@@ -2,6 +2,7 @@
 //! aggregate with its SQL next to its types.
 
 pub mod accounts;
+pub mod applications;
 pub mod audit;
 pub mod courses;
 pub mod embedded;
@@ -9,6 +10,7 @@ pub mod households;
 pub mod openings;
 pub mod outbox;
 pub mod reference;
+pub mod reports;
 pub mod seed;
 pub mod workers;
 

@@ -1,5 +1,6 @@
 //! Validated values, parsed once at the boundary. After parsing, the rest of the code trusts them.
 
+pub mod application_state;
 mod ids;
 
 pub use ids::{complete_credit_code, complete_id_number, mask_id_number, CreditCode, NationalId};

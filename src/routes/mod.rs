@@ -2,6 +2,7 @@
 //! Every route is registered through utoipa-actix-web, so the OpenAPI document lists exactly
 //! the routes the app serves.
 
+pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod courses;
@@ -11,6 +12,7 @@ pub mod imports;
 pub mod matching;
 pub mod openings;
 pub mod organizations;
+pub mod reports;
 pub mod workers;
 
 use actix_web::web;
@@ -105,6 +107,21 @@ pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(openings::get_opening)
                 .service(openings::update_opening)
                 .service(openings::list_openings)
+                .service(applications::apply)
+                .service(applications::invite)
+                .service(applications::opening_applications)
+                .service(applications::get_application)
+                .service(applications::transition)
+                .service(applications::my_applications)
+                .service(applications::create_placement)
+                .service(applications::get_placement)
+                .service(applications::end_placement)
+                .service(applications::due_followups)
+                .service(applications::record_followup)
+                .service(applications::create_dispatch)
+                .service(reports::households)
+                .service(reports::subsidy_eligibility)
+                .service(reports::outcomes)
                 .service(imports::import_households)
                 .service(imports::import_graduates),
         );

@@ -63,114 +63,170 @@ const WRITER_MEMORY: usize = 50_000_000;
 
 const JIEBA: &str = "jieba";
 const BIGRAM: &str = "bigram";
+const UNIGRAM: &str = "unigram";
 
 /// Weight of the phrase signal against the (max-normalised) BM25 signals.
 const PHRASE_WEIGHT: f32 = 2.0;
 const WORDS_WEIGHT: f32 = 1.0;
 const GRAMS_WEIGHT: f32 = 0.5;
+/// Weight of how much of the text an occupation's own vocabulary explains, and the extra for
+/// explaining the last word: Chinese compounds put the head last (物业电工 is an electrician).
+const COVERAGE_WEIGHT: f32 = 1.5;
+const HEAD_WEIGHT: f32 = 0.3;
+const SPECIFICITY_DECAY: f32 = 0.5;
 
-/// Colloquial trade words as workers and small employers write them, mapped to the occupation
-/// the word usually means. Only words the catalogue's names and aliases do not already cover.
-const TRADE_SYNONYMS: &[(&str, &str)] = &[
-    // Welding (焊工).
-    ("电焊", "6-18-02-04"),
-    ("气焊", "6-18-02-04"),
-    ("氩弧焊", "6-18-02-04"),
-    ("二保焊", "6-18-02-04"),
-    ("电气焊", "6-18-02-04"),
-    ("焊接工", "6-18-02-04"),
-    // Earth-moving machinery (挖掘铲运和桩工机械司机).
-    ("挖机", "6-30-05-05"),
-    ("勾机", "6-30-05-05"),
-    ("钩机", "6-30-05-05"),
-    ("挖掘机", "6-30-05-05"),
-    ("挖土机", "6-30-05-05"),
-    ("铲车", "6-30-05-05"),
-    ("装载机", "6-30-05-05"),
-    ("推土机", "6-30-05-05"),
-    ("打桩", "6-30-05-05"),
-    // Lifting and forklifts.
-    ("吊车", "6-30-05-02"),
-    ("塔吊", "6-30-05-01"),
-    ("行车工", "6-30-05-01"),
-    ("天车工", "6-30-05-01"),
-    ("叉车", "6-30-05-01"),
-    // Kitchen.
-    ("拉面", "4-03-02-02"),
-    ("面点", "4-03-02-02"),
-    ("面食", "4-03-02-02"),
-    ("白案", "4-03-02-02"),
-    ("包子", "4-03-02-02"),
-    ("饺子", "4-03-02-02"),
-    ("炒菜", "4-03-02-01"),
-    ("厨子", "4-03-02-01"),
-    ("大厨", "4-03-02-01"),
-    ("帮厨", "4-03-02-01"),
-    ("掌勺", "4-03-02-01"),
-    ("切配", "4-03-02-01"),
-    ("红案", "4-03-02-01"),
-    ("传菜", "4-03-02-05"),
-    ("洗碗", "4-03-02-05"),
-    ("烘焙", "6-02-01-01"),
-    ("面包师", "6-02-01-01"),
+/// Colloquial trade words as workers and small employers write them, grouped by the occupation
+/// they usually mean. Only words the catalogue's names and aliases do not already cover, plus a
+/// few deliberate overrides where an alias contradicts the catalogue's own definitions (吊车司机,
+/// 木工, 注塑工, 消防中控员); a synonym outranks an alias for the same word.
+const TRADE_SYNONYMS: &[(&str, &[&str])] = &[
+    // 焊工
+    (
+        "6-18-02-04",
+        &[
+            "电焊",
+            "气焊",
+            "弧焊",
+            "二保焊",
+            "保护焊",
+            "电气焊",
+            "焊接工",
+        ],
+    ),
+    // 电子设备装接工: the program's factory placements are mostly electronics lines.
+    (
+        "6-25-04-07",
+        &["焊锡", "普工", "电子厂", "流水线", "插件", "贴片", "smt"],
+    ),
+    // 挖掘铲运和桩工机械司机
+    (
+        "6-30-05-05",
+        &[
+            "挖机",
+            "勾机",
+            "钩机",
+            "挖掘机",
+            "挖土机",
+            "小挖",
+            "旋挖",
+            "铲车",
+            "装载机",
+            "推土机",
+            "打桩",
+        ],
+    ),
+    // 起重装卸机械操作工: operating a crane; 起重工 rigs and signals.
+    (
+        "6-30-05-01",
+        &["叉车", "塔吊", "行车", "天车", "吊车", "汽车吊", "吊车司机"],
+    ),
+    ("6-30-05-02", &["司索"]),
+    ("6-29-02-03", &["压路机", "摊铺"]),
+    ("6-29-02-05", &["盾构"]),
+    ("6-30-01-00", &["矿卡"]),
+    ("5-05-05-01", &["农机手", "拖拉机", "收割机"]),
+    // 道路货运汽车驾驶员 / 客运车辆驾驶员
+    (
+        "4-02-02-02",
+        &[
+            "货车",
+            "卡车",
+            "大车",
+            "半挂",
+            "重卡",
+            "渣土车",
+            "冷链车",
+            "厢货",
+            "罐车",
+            "货运",
+        ],
+    ),
+    ("4-02-02-01", &["网约车", "出租车", "大巴", "公交"]),
+    // Kitchens: 中式烹调师, 中式面点师, 西式烹调师, 餐厅服务员.
+    (
+        "4-03-02-01",
+        &[
+            "炒菜",
+            "炒锅",
+            "厨子",
+            "大厨",
+            "大师傅",
+            "帮厨",
+            "厨工",
+            "掌勺",
+            "切配",
+            "砧板",
+            "红案",
+        ],
+    ),
+    (
+        "4-03-02-02",
+        &[
+            "拉面", "面点", "面食", "面条", "白案", "包子", "饺子", "馒头", "烙饼", "点心",
+        ],
+    ),
+    ("4-03-02-03", &["西厨", "西餐", "日料", "寿司"]),
+    ("4-03-02-05", &["传菜", "洗碗"]),
+    ("6-02-01-01", &["烘焙", "面包"]),
+    ("6-02-03-02", &["速冻"]),
     // Household and care work.
-    ("育婴", "4-10-01-03"),
-    ("育儿嫂", "4-10-01-03"),
-    ("住家阿姨", "4-10-01-06"),
-    ("陪护", "4-14-01-02"),
-    ("护理员", "4-14-01-02"),
-    ("养老院", "4-10-01-05"),
-    ("清洁", "4-09-08-01"),
-    ("扫地", "4-09-08-01"),
+    ("4-10-01-03", &["育婴", "育儿嫂"]),
+    ("4-10-01-06", &["住家阿姨", "做饭阿姨", "做饭", "家庭保洁"]),
+    ("4-10-01-05", &["养老", "敬老院", "介护"]),
+    ("4-14-01-02", &["陪护"]),
+    ("4-09-08-01", &["清洁", "扫地", "环卫", "外墙清洗"]),
     // Building trades.
-    ("瓦工", "6-29-01-01"),
-    ("泥工", "6-29-01-01"),
-    ("瓦匠", "6-29-01-01"),
-    ("泥水工", "6-29-01-01"),
-    ("砌砖", "6-29-01-01"),
-    ("木匠", "6-06-03-01"),
-    ("油漆", "6-18-03-03"),
-    ("喷漆", "6-18-03-03"),
-    ("刷漆", "6-18-03-03"),
-    ("腻子", "6-29-04-01"),
-    ("抹灰", "6-29-04-01"),
-    ("贴砖", "6-29-04-01"),
-    ("装修工", "6-29-04-01"),
-    ("水暖工", "6-29-03-04"),
-    // Transport and delivery.
-    ("外卖", "4-10-08-01"),
-    ("骑手", "4-10-08-01"),
-    ("快递", "4-02-07-08"),
-    ("网约车", "4-02-02-01"),
-    ("出租车", "4-02-02-01"),
-    ("大巴", "4-02-02-01"),
-    ("货车", "4-02-02-02"),
-    ("卡车", "4-02-02-02"),
-    ("大车司机", "4-02-02-02"),
-    ("搬家", "4-02-05-01"),
-    ("分拣", "4-02-06-02"),
-    ("打包", "6-31-05-00"),
-    ("仓管", "4-02-06-01"),
-    ("库管", "4-02-06-01"),
+    ("6-29-01-01", &["瓦工", "泥工", "瓦匠", "泥水工", "砌砖"]),
+    ("6-29-01-03", &["打灰"]),
+    ("6-29-01-05", &["脚手架"]),
+    ("6-06-03-01", &["木匠", "木工"]),
+    ("6-18-03-03", &["油漆", "喷漆", "刷漆"]),
+    (
+        "6-29-04-01",
+        &["腻子", "抹灰", "贴砖", "瓷砖", "吊顶", "墙纸", "装修工"],
+    ),
+    ("6-29-03-04", &["水暖"]),
+    ("6-29-03-05", &["空调安装", "空调维修"]),
+    // Delivery, logistics, warehouses.
+    ("4-10-08-01", &["外卖", "骑手", "蓝骑士"]),
+    ("4-02-07-08", &["快递", "收派", "派件"]),
+    ("4-02-07-09", &["快递分拣", "中转场"]),
+    ("4-02-05-01", &["搬家", "卸货"]),
+    ("4-02-06-02", &["分拣"]),
+    ("4-02-06-01", &["仓管", "库管", "物料员"]),
+    ("6-31-05-00", &["打包"]),
     // Personal services.
-    ("理发", "4-10-03-02"),
-    ("足浴", "4-10-03-05"),
-    ("搓澡", "4-10-03-04"),
-    ("门卫", "4-07-05-01"),
-    ("汽修", "4-12-01-01"),
-    ("修车", "4-12-01-01"),
-    // Garment and farm work.
-    ("缝纫", "6-05-01-03"),
-    ("平车", "6-05-01-03"),
-    ("制衣", "6-05-01-03"),
-    ("养猪", "5-03-02-01"),
-    ("养牛", "5-03-02-01"),
-    ("养羊", "5-03-02-01"),
-    ("养鸡", "5-03-02-02"),
-    ("带货", "4-01-06-02"),
+    ("4-10-03-02", &["理发", "洗头"]),
+    ("4-10-03-05", &["足浴"]),
+    ("4-10-03-04", &["搓澡"]),
+    ("4-07-05-01", &["门卫"]),
+    ("4-07-05-03", &["消防中控", "消防中控员"]),
+    ("4-12-01-01", &["汽修", "修车", "汽车修理", "补胎", "换胎"]),
+    // Factories.
+    ("6-05-01-03", &["缝纫", "平车", "车位", "制衣"]),
+    ("6-20-01-01", &["装配工", "机械装配"]),
+    ("6-31-03-05", &["品检", "qc", "iqc"]),
+    ("6-18-01-07", &["加工中心"]),
+    ("6-18-01-12", &["冲床"]),
+    ("6-14-02-00", &["注塑", "注塑工"]),
+    ("6-31-01-10", &["设备维修"]),
+    // Farms.
+    ("5-03-02-01", &["养猪", "养牛", "养羊"]),
+    ("5-03-02-02", &["养鸡"]),
+    ("5-01-02-02", &["大棚", "果园", "蔬菜"]),
+    // Offices, shops, schools.
+    ("4-01-06-02", &["带货"]),
+    ("4-01-06-01", &["电商"]),
+    ("4-01-02-01", &["业务员"]),
+    ("4-06-02-01", &["房产中介", "房产经纪"]),
+    ("4-07-03-04", &["hr", "人事"]),
+    ("4-04-05-05", &["数据标注"]),
+    ("2-08-03-00", &["幼师", "幼儿园老师"]),
+    ("2-08-02-03", &["初中"]),
+    ("2-08-02-04", &["小学"]),
 ];
 
-/// Words that only advertise the job: pay, perks, urgency, employment terms.
+/// Words that only advertise the job: pay, perks, hours, terms, requirements, vague places.
 const NOISE_WORDS: &[&str] = &[
     "招聘",
     "诚聘",
@@ -203,11 +259,15 @@ const NOISE_WORDS: &[&str] = &[
     "夜班",
     "倒班",
     "两班倒",
+    "做一休一",
+    "做六休一",
+    "月休",
     "长期",
     "短期",
     "临时",
     "兼职",
     "全职",
+    "实习",
     "暑假工",
     "寒假工",
     "日结",
@@ -222,10 +282,22 @@ const NOISE_WORDS: &[&str] = &[
     "工资",
     "提成",
     "保底",
+    "补贴",
     "待遇",
     "优厚",
     "面议",
     "不封顶",
+    "计件",
+    "按件",
+    "按天",
+    "按平方",
+    "按工日",
+    "按吨",
+    "多劳多得",
+    "返费",
+    "有返费",
+    "报销路费",
+    "路费",
     "以上",
     "以下",
     "左右",
@@ -239,12 +311,26 @@ const NOISE_WORDS: &[&str] = &[
     "有经验",
     "经验",
     "学徒",
+    "熟练工",
+    "熟练",
+    "熟手",
+    "新手",
     "包教包会",
     "包教",
+    "可培训",
     "带薪培训",
     "岗前培训",
     "免费培训",
     "免费",
+    "持证上岗",
+    "持证",
+    "上岗",
+    "驾照",
+    "驾驶证",
+    "会电脑",
+    "能吃苦",
+    "吃苦耐劳",
+    "身体健康",
     "住宿",
     "离家近",
     "急需",
@@ -258,9 +344,13 @@ const NOISE_WORDS: &[&str] = &[
     "正式工",
     "大量",
     "内推",
+    "出国劳务",
     "师傅",
     "阿姨",
     "小工",
+    "工人",
+    "点工",
+    "在家",
     "全国",
     "省内",
     "市内",
@@ -298,6 +388,9 @@ const KEEP_WORDS: &[&str] = &[
     "招聘顾问",
     "招聘总监",
 ];
+
+/// Characters that turn a trade word into a job title (仓管 → 仓管员, 电焊 → 电焊工).
+const ROLE_SUFFIXES: &str = "员工师手";
 
 const CN_NUMERALS: &str = "一二两三四五六七八九十百几";
 
@@ -406,8 +499,11 @@ fn place_names() -> Vec<String> {
         .collect()
 }
 
-/// Every normalised occupation name and alias in a catalogue, all levels.
+/// Every normalised occupation name, alias and trade word, all levels.
 fn catalogue_vocabulary(csv_text: &str) -> HashSet<String> {
+    let trade_words = TRADE_SYNONYMS
+        .iter()
+        .flat_map(|(_, words)| words.iter().map(|w| normalize_key(w)));
     read_rows(csv_text)
         .iter()
         .flat_map(|row| {
@@ -415,6 +511,7 @@ fn catalogue_vocabulary(csv_text: &str) -> HashSet<String> {
             words.push(normalize_key(&split_markers(&row.name).0));
             words
         })
+        .chain(trade_words)
         .filter(|w| !w.is_empty())
         .collect()
 }
@@ -502,42 +599,71 @@ fn split_brackets(text: &str) -> (String, Vec<String>) {
     (outside, asides)
 }
 
-/// Drops an employer or place in front of the job: text before a recruiting word
-/// ("…超市连锁招聘收银") or after an employer suffix ("…有限公司电焊工"), as long as a job is
-/// left after it.
+/// Drops the employer around the job: text before a recruiting word ("…超市连锁招聘收银"),
+/// text up to an employer suffix ("…有限公司电焊工"), or a trailing employer fragment
+/// ("木工 家装公司"). A cut is only made when a job is left after it.
 fn drop_employer(text: &str) -> String {
     let lexicon = &*LEXICON;
     let chars: Vec<char> = text.chars().collect();
-    let mut cut = None;
+    let mut cut = 0;
+    let mut trailing: Option<(usize, usize)> = None;
+    let mut fragment_start = 0;
     let mut i = 0;
     while i < chars.len() {
         if let Some((Lexeme::Keep, len)) = lexicon.longest_at(&chars, i) {
             i += len;
             continue;
         }
-        let marker = RECRUIT_MARKERS
-            .iter()
-            .chain(EMPLOYER_SUFFIXES)
-            .map(|m| m.chars().collect::<Vec<char>>())
-            .filter(|m| chars[i..].starts_with(m))
-            .map(|m| m.len())
-            .max();
-        match marker {
-            Some(len) => {
-                let rest: String = chars[i + len..].iter().collect();
-                // The last employer or marker wins: "…超市连锁招聘收银" keeps only 收银.
-                if !clean_fragment(&rest).is_empty() {
-                    cut = Some(i + len);
-                }
-                i += len;
-            }
-            None => i += 1,
+        if !chars[i].is_alphanumeric() {
+            fragment_start = i + 1;
+            i += 1;
+            continue;
+        }
+        let Some((len, employer)) = marker_at(&chars, i) else {
+            i += 1;
+            continue;
+        };
+        let rest: String = chars[i + len..].iter().collect();
+        // The last marker wins: "…超市连锁招聘收银" keeps only 收银.
+        if has_job_text(&rest) {
+            cut = i + len;
+        } else if employer && trailing.is_none() && fragment_start >= cut {
+            trailing = Some((fragment_start, i + len));
+        }
+        i += len;
+    }
+    let mut kept: String = chars[cut..].iter().collect();
+    if let Some((from, to)) = trailing.filter(|(from, _)| *from >= cut) {
+        let before: String = chars[cut..from].iter().collect();
+        let after: String = chars[to..].iter().collect();
+        if has_job_text(&before) {
+            kept = format!("{before} {after}");
         }
     }
-    match cut {
-        Some(at) => chars[at..].iter().collect(),
-        None => text.to_string(),
+    kept
+}
+
+/// A recruiting word or employer suffix at `i`: its length, and whether it names an employer.
+fn marker_at(chars: &[char], i: usize) -> Option<(usize, bool)> {
+    let starts = |word: &&str| {
+        let word: Vec<char> = word.chars().collect();
+        chars[i..].starts_with(&word).then_some(word.len())
+    };
+    let employer = EMPLOYER_SUFFIXES.iter().filter_map(starts).max();
+    let recruit = RECRUIT_MARKERS.iter().filter_map(starts).max();
+    match (employer, recruit) {
+        (Some(e), Some(r)) if r > e => Some((r, false)),
+        (Some(e), _) => Some((e, true)),
+        (None, Some(r)) => Some((r, false)),
+        (None, None) => None,
     }
+}
+
+/// Whether cleaning leaves something that can name a job: two letters of CJK in a row.
+fn has_job_text(text: &str) -> bool {
+    clean_fragment(text)
+        .split_whitespace()
+        .any(|fragment| fragment.chars().filter(|c| !c.is_ascii()).count() >= 2)
 }
 
 /// Units that follow a number in pay, headcount and age ("5000-8000元/月", "2名", "18-45岁").
@@ -697,6 +823,126 @@ enum Source {
     Name,
 }
 
+/// A word that names an occupation: its name, an alias or a trade word.
+struct Key {
+    text: String,
+    ord: usize,
+    source: Source,
+}
+
+/// Every key of every occupation. A trade word that is also another occupation's alias
+/// overrides that alias, which is dropped from the entry too so it no longer matches there.
+fn occupation_keys(entries: &mut [Entry]) -> Vec<Key> {
+    let ord_of: HashMap<String, usize> = entries
+        .iter()
+        .enumerate()
+        .map(|(ord, e)| (e.code.clone(), ord))
+        .collect();
+    // A catalogue without a target (a test fixture, an older edition) just skips its words.
+    let synonyms: HashMap<String, usize> = TRADE_SYNONYMS
+        .iter()
+        .filter_map(|(code, words)| Some((ord_of.get(*code).copied()?, *words)))
+        .flat_map(|(ord, words)| words.iter().map(move |w| (normalize_key(w), ord)))
+        .collect();
+    let mut keys = Vec::new();
+    for (ord, entry) in entries.iter_mut().enumerate() {
+        entry
+            .aliases
+            .retain(|alias| synonyms.get(alias).is_none_or(|target| *target == ord));
+        keys.push(Key {
+            text: normalize_key(&entry.name),
+            ord,
+            source: Source::Name,
+        });
+        keys.extend(entry.aliases.iter().map(|alias| Key {
+            text: alias.clone(),
+            ord,
+            source: Source::Alias,
+        }));
+    }
+    for (text, ord) in synonyms {
+        // Indexed with the aliases too, so BM25 and character pairs see them.
+        if let Some(entry) = entries.get_mut(ord) {
+            entry.aliases.push(text.clone());
+        }
+        keys.push(Key {
+            text,
+            ord,
+            source: Source::Synonym,
+        });
+    }
+    keys
+}
+
+/// Character pairs of each occupation's own words, weighted by how few occupations use them.
+struct PairCoverage {
+    pairs: Vec<HashSet<String>>,
+    idf: HashMap<String, f32>,
+    /// The weight of a pair no occupation uses, also the largest weight.
+    unseen_idf: f32,
+}
+
+impl PairCoverage {
+    fn build(keys: &[Key], occupations: usize) -> PairCoverage {
+        let mut pairs = vec![HashSet::new(); occupations];
+        for key in keys {
+            if let Some(set) = pairs.get_mut(key.ord) {
+                set.extend(bigrams(&key.text));
+                // 仓管 also explains 仓管员: trade words rarely carry the role suffix.
+                if let (Source::Synonym, Some(last)) = (key.source, key.text.chars().last()) {
+                    set.extend(
+                        ROLE_SUFFIXES
+                            .chars()
+                            .map(|suffix| format!("{last}{suffix}")),
+                    );
+                }
+            }
+        }
+        let mut users: HashMap<String, usize> = HashMap::new();
+        for pair in pairs.iter().flatten() {
+            *users.entry(pair.clone()).or_default() += 1;
+        }
+        let n = occupations as f32;
+        let idf = users
+            .into_iter()
+            .map(|(pair, df)| (pair, (1.0 + n / df as f32).ln()))
+            .collect();
+        PairCoverage {
+            pairs,
+            idf,
+            unseen_idf: (1.0 + n).ln(),
+        }
+    }
+
+    /// How much of the text the occupation's own words explain, pair by pair and weighted by
+    /// rarity (压路机司机 is about the 压路机, not the 司机), with extra weight on the head:
+    /// Chinese compounds put it last, so 物业电工 is an electrician.
+    fn score(&self, ord: usize, fragments: &[Vec<char>]) -> f32 {
+        let Some(own) = self.pairs.get(ord) else {
+            return 0.0;
+        };
+        let (mut covered, mut total, mut head) = (0.0f32, 0.0f32, 0.0f32);
+        for chars in fragments {
+            let count = chars.len().saturating_sub(1);
+            for (i, pair) in chars.windows(2).enumerate() {
+                let pair: String = pair.iter().collect();
+                let weight = self.idf.get(&pair).copied().unwrap_or(self.unseen_idf);
+                total += weight;
+                if own.contains(&pair) {
+                    covered += weight;
+                    if i + 1 == count {
+                        head = head.max(weight / self.unseen_idf);
+                    }
+                }
+            }
+        }
+        if total <= 0.0 {
+            return 0.0;
+        }
+        COVERAGE_WEIGHT * covered / total + HEAD_WEIGHT * head
+    }
+}
+
 /// Phrase dictionary: every name, alias and trade word, with how specific it is.
 struct Phrases {
     entries: HashMap<String, Phrase>,
@@ -710,55 +956,49 @@ struct Phrase {
 }
 
 impl Phrases {
-    fn build(keys: &[(String, usize, Source)], texts: &[(usize, Vec<String>)]) -> Phrases {
+    fn build(keys: &[Key]) -> Phrases {
         let mut entries: HashMap<String, Phrase> = HashMap::new();
-        for (key, ord, source) in keys {
-            if key.chars().count() < 2 {
+        for key in keys {
+            if key.text.chars().count() < 2 {
                 continue;
             }
-            let phrase = entries.entry(key.clone()).or_insert_with(|| Phrase {
+            let phrase = entries.entry(key.text.clone()).or_insert_with(|| Phrase {
                 targets: Vec::new(),
                 specificity: 1.0,
             });
-            match phrase.targets.iter_mut().find(|(o, _)| o == ord) {
-                Some(target) => target.1 = target.1.max(*source),
-                None => phrase.targets.push((*ord, *source)),
+            match phrase.targets.iter_mut().find(|(o, _)| *o == key.ord) {
+                Some(target) => target.1 = target.1.max(key.source),
+                None => phrase.targets.push((key.ord, key.source)),
             }
         }
         let max_chars = entries.keys().map(|k| k.chars().count()).max().unwrap_or(0);
         let mut phrases = Phrases { entries, max_chars };
-        phrases.measure_specificity(texts);
+        phrases.measure_specificity(keys);
         phrases
     }
 
     /// Counts how many occupations spell each key somewhere in their names or aliases.
-    fn measure_specificity(&mut self, texts: &[(usize, Vec<String>)]) {
-        let mut users: HashMap<&str, usize> = HashMap::new();
-        for (_, words) in texts {
-            let mut seen: HashSet<&str> = HashSet::new();
-            for word in words {
-                let chars: Vec<char> = word.chars().collect();
-                for start in 0..chars.len() {
-                    let longest = self.max_chars.min(chars.len() - start);
-                    for len in 2..=longest {
-                        let sub: String = chars[start..start + len].iter().collect();
-                        if let Some((key, _)) = self.entries.get_key_value(&sub) {
-                            seen.insert(key.as_str());
-                        }
+    fn measure_specificity(&mut self, keys: &[Key]) {
+        let mut users: HashMap<&str, HashSet<usize>> = HashMap::new();
+        for key in keys.iter().filter(|k| k.source != Source::Synonym) {
+            let chars: Vec<char> = key.text.chars().collect();
+            for start in 0..chars.len() {
+                let longest = self.max_chars.min(chars.len() - start);
+                for len in 2..=longest {
+                    let sub: String = chars[start..start + len].iter().collect();
+                    if let Some((text, _)) = self.entries.get_key_value(&sub) {
+                        users.entry(text.as_str()).or_default().insert(key.ord);
                     }
                 }
-            }
-            for key in seen {
-                *users.entry(key).or_default() += 1;
             }
         }
         let counts: Vec<(String, usize)> = users
             .into_iter()
-            .map(|(key, n)| (key.to_string(), n))
+            .map(|(text, ords)| (text.to_string(), ords.len()))
             .collect();
-        for (key, n) in counts {
-            if let Some(phrase) = self.entries.get_mut(&key) {
-                phrase.specificity = 1.0 / (1.0 + 0.5 * (n.max(1) as f32).ln());
+        for (text, n) in counts {
+            if let Some(phrase) = self.entries.get_mut(&text) {
+                phrase.specificity = 1.0 / (1.0 + SPECIFICITY_DECAY * (n.max(1) as f32).ln());
             }
         }
     }
@@ -776,14 +1016,19 @@ impl Phrases {
                 let Some(phrase) = self.entries.get(&hit.key) else {
                     continue;
                 };
-                let len = hit.end - hit.start;
+                // A role suffix right after the hit belongs to it (仓管员, 挖机手).
+                let end = match chars.get(hit.end) {
+                    Some(c) if ROLE_SUFFIXES.contains(*c) => hit.end + 1,
+                    _ => hit.end,
+                };
+                let len = end - hit.start;
                 let coverage = len as f32 / total.max(1) as f32;
                 let mut score = phrase.specificity * (0.5 + 0.5 * coverage);
                 if len == total {
                     score += 0.5;
                 }
                 // Chinese compounds put the head last: 物业保安 is a guard, not a manager.
-                if hit.end == chars.len() {
+                if end == chars.len() {
                     score += 0.1 * phrase.specificity;
                 }
                 for (ord, source) in &phrase.targets {
@@ -870,26 +1115,34 @@ impl Tokenizer for JiebaWords {
     }
 }
 
-/// Overlapping character pairs within runs of letters and digits: matches compounds the word
-/// segmenter splits differently on the two sides.
+/// Overlapping runs of `n` characters within words: pairs match compounds the word segmenter
+/// splits differently on the two sides, single characters are the last resort.
 #[derive(Clone)]
-struct CharBigrams;
+struct CharGrams(usize);
 
-fn bigrams(text: &str) -> Vec<String> {
+fn char_grams(text: &str, n: usize) -> Vec<String> {
     let lowered = text.to_lowercase();
     let mut grams = Vec::new();
     for run in lowered.split(|c: char| !c.is_alphanumeric()) {
         let chars: Vec<char> = run.chars().collect();
-        grams.extend(chars.windows(2).map(|pair| pair.iter().collect::<String>()));
+        grams.extend(
+            chars
+                .windows(n.max(1))
+                .map(|w| w.iter().collect::<String>()),
+        );
     }
     grams
 }
 
-impl Tokenizer for CharBigrams {
+fn bigrams(text: &str) -> Vec<String> {
+    char_grams(text, 2)
+}
+
+impl Tokenizer for CharGrams {
     type TokenStream<'a> = VecTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        let tokens = bigrams(text)
+        let tokens = char_grams(text, self.0)
             .into_iter()
             .enumerate()
             .map(|(position, text)| Token {
@@ -947,6 +1200,7 @@ struct Fields {
     definition: Field,
     tasks: Field,
     grams: Field,
+    chars: Field,
     code: Field,
     level: Field,
     ord: Field,
@@ -969,6 +1223,7 @@ impl Fields {
             definition: builder.add_text_field("definition", text(JIEBA)),
             tasks: builder.add_text_field("tasks", text(JIEBA)),
             grams: builder.add_text_field("grams", text(BIGRAM)),
+            chars: builder.add_text_field("chars", text(UNIGRAM)),
             code: builder.add_text_field("code", STRING | STORED),
             level: builder.add_i64_field("level", INDEXED | STORED),
             ord: builder.add_u64_field("ord", FAST),
@@ -1038,14 +1293,29 @@ fn entries_from_rows(rows: Vec<Row>) -> Vec<Entry> {
 
 /// Jieba with the catalogue's own words added, so 挖掘机司机 or 中式面点师 are not split into
 /// unrelated pieces.
-fn jieba_with(words: impl Iterator<Item = String>) -> Jieba {
+fn jieba_with<'a>(words: impl Iterator<Item = &'a str>) -> Jieba {
     let mut jieba = Jieba::new();
     for word in words {
-        if word.chars().count() >= 2 && !jieba.has_word(&word) {
-            jieba.add_word(&word, None, None);
+        if word.chars().count() >= 2 && !jieba.has_word(word) {
+            jieba.add_word(word, None, None);
         }
     }
     jieba
+}
+
+/// The weighted evidence for one candidate; kept apart so tuning can see what drove a rank.
+#[derive(Debug, Default, Clone, Copy)]
+struct Signals {
+    phrase: f32,
+    words: f32,
+    grams: f32,
+    coverage: f32,
+}
+
+impl Signals {
+    fn total(&self) -> f32 {
+        self.phrase + self.words + self.grams + self.coverage
+    }
 }
 
 /// Free text to ranked CSCO occupations. Built once, shared read-only across threads.
@@ -1055,6 +1325,7 @@ pub struct OccupationSuggester {
     words: JiebaWords,
     occupations: Vec<Occupation>,
     phrases: Phrases,
+    coverage: PairCoverage,
     /// `doc_ords[segment][doc]` is the index into `occupations`.
     doc_ords: Vec<Vec<usize>>,
 }
@@ -1063,54 +1334,26 @@ impl OccupationSuggester {
     /// Builds the in-memory index from the occupation CSV
     /// (`level,code,code_num,name,definition,tasks,csco_code_num,alias`).
     pub fn from_csv(csv: &str) -> anyhow::Result<OccupationSuggester> {
-        let entries = entries_from_rows(dedupe_by_code(read_rows(csv)));
+        let mut entries = entries_from_rows(dedupe_by_code(read_rows(csv)));
         anyhow::ensure!(!entries.is_empty(), "no level-4 occupations in the CSV");
-        let ord_of: HashMap<&str, usize> = entries
-            .iter()
-            .enumerate()
-            .map(|(ord, e)| (e.code.as_str(), ord))
-            .collect();
-
-        let mut keys: Vec<(String, usize, Source)> = Vec::new();
-        for (ord, entry) in entries.iter().enumerate() {
-            keys.push((normalize_key(&entry.name), ord, Source::Name));
-            keys.extend(
-                entry
-                    .aliases
-                    .iter()
-                    .map(|a| (a.clone(), ord, Source::Alias)),
-            );
-        }
-        for (word, code) in TRADE_SYNONYMS {
-            // A catalogue without the target (a test fixture, an older edition) just skips it.
-            if let Some(&ord) = ord_of.get(code) {
-                keys.push((normalize_key(word), ord, Source::Synonym));
-            }
-        }
-        let texts: Vec<(usize, Vec<String>)> = entries
-            .iter()
-            .enumerate()
-            .map(|(ord, e)| {
-                let mut words = e.aliases.clone();
-                words.push(normalize_key(&e.name));
-                (ord, words)
-            })
-            .collect();
-        let phrases = Phrases::build(&keys, &texts);
-        let words = JiebaWords(Arc::new(jieba_with(keys.iter().map(|k| k.0.clone()))));
+        let keys = occupation_keys(&mut entries);
+        let phrases = Phrases::build(&keys);
+        let coverage = PairCoverage::build(&keys, entries.len());
+        let words = JiebaWords(Arc::new(jieba_with(keys.iter().map(|k| k.text.as_str()))));
 
         let (schema, fields) = Fields::schema();
         let index = Index::create_in_ram(schema);
         // Custom tokenizers live in the index's manager, not in the schema.
         index.tokenizers().register(JIEBA, words.clone());
-        index.tokenizers().register(BIGRAM, CharBigrams);
+        index.tokenizers().register(BIGRAM, CharGrams(2));
+        index.tokenizers().register(UNIGRAM, CharGrams(1));
         write_entries(&index, fields, &entries)?;
-
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let doc_ords = doc_ords(&reader.searcher())?;
+
         let occupations = entries
             .into_iter()
             .map(|e| Occupation {
@@ -1125,6 +1368,7 @@ impl OccupationSuggester {
             words,
             occupations,
             phrases,
+            coverage,
             doc_ords,
         })
     }
@@ -1144,20 +1388,48 @@ impl OccupationSuggester {
             return Ok(Vec::new());
         }
 
-        let mut scores: HashMap<usize, f32> = HashMap::new();
-        for (ord, score) in self.phrases.score(&cleaned) {
-            *scores.entry(ord).or_default() += PHRASE_WEIGHT * score;
+        let signals = self.signals(&cleaned)?;
+        let totals = signals
+            .into_iter()
+            .map(|(ord, s)| (ord, s.total()))
+            .collect();
+        Ok(self.ranked(totals, limit))
+    }
+
+    /// Every signal for every candidate occupation of the cleaned text.
+    fn signals(&self, cleaned: &str) -> Result<HashMap<usize, Signals>, SuggestError> {
+        let mut signals: HashMap<usize, Signals> = HashMap::new();
+        for (ord, score) in self.phrases.score(cleaned) {
+            signals.entry(ord).or_default().phrase = PHRASE_WEIGHT * score;
         }
         let searcher = self.reader.searcher();
-        let word_query = self.words_query(&cleaned);
-        let gram_query = self.grams_query(&cleaned);
-        for (query, weight) in [(word_query, WORDS_WEIGHT), (gram_query, GRAMS_WEIGHT)] {
-            let Some(query) = query else { continue };
+        if let Some(query) = self.words_query(cleaned) {
             for (ord, score) in self.normalized_bm25(&searcher, query.as_ref())? {
-                *scores.entry(ord).or_default() += weight * score;
+                signals.entry(ord).or_default().words = WORDS_WEIGHT * score;
             }
         }
-        Ok(self.ranked(scores, limit))
+        if let Some(query) = self.grams_query(self.fields.grams, char_grams(cleaned, 2)) {
+            for (ord, score) in self.normalized_bm25(&searcher, query.as_ref())? {
+                signals.entry(ord).or_default().grams = GRAMS_WEIGHT * score;
+            }
+        }
+        if signals.is_empty() {
+            // Nothing shares a word or a character pair with the text (刀削面): single
+            // characters still beat an empty answer.
+            if let Some(query) = self.grams_query(self.fields.chars, char_grams(cleaned, 1)) {
+                for (ord, score) in self.normalized_bm25(&searcher, query.as_ref())? {
+                    signals.entry(ord).or_default().grams = GRAMS_WEIGHT * score;
+                }
+            }
+        }
+        let fragments: Vec<Vec<char>> = cleaned
+            .split_whitespace()
+            .map(|f| f.chars().collect())
+            .collect();
+        for (ord, signal) in signals.iter_mut() {
+            signal.coverage = self.coverage.score(*ord, &fragments);
+        }
+        Ok(signals)
     }
 
     fn words_query(&self, cleaned: &str) -> Option<Box<dyn Query>> {
@@ -1178,14 +1450,10 @@ impl OccupationSuggester {
         non_empty(clauses)
     }
 
-    fn grams_query(&self, cleaned: &str) -> Option<Box<dyn Query>> {
-        let mut grams = bigrams(cleaned);
+    fn grams_query(&self, field: Field, mut grams: Vec<String>) -> Option<Box<dyn Query>> {
         grams.sort();
         grams.dedup();
-        let clauses = grams
-            .iter()
-            .map(|g| term_clause(self.fields.grams, g, 1.0))
-            .collect();
+        let clauses = grams.iter().map(|g| term_clause(field, g, 1.0)).collect();
         non_empty(clauses)
     }
 
@@ -1256,9 +1524,11 @@ fn write_entries(index: &Index, fields: Fields, entries: &[Entry]) -> anyhow::Re
         let mut doc = TantivyDocument::default();
         doc.add_text(fields.name, &entry.name);
         doc.add_text(fields.grams, &entry.name);
+        doc.add_text(fields.chars, &entry.name);
         for alias in &entry.aliases {
             doc.add_text(fields.aliases, alias);
             doc.add_text(fields.grams, alias);
+            doc.add_text(fields.chars, alias);
         }
         for group in &entry.groups {
             doc.add_text(fields.groups, group);
@@ -1404,6 +1674,26 @@ mod tests {
     fn cleaning_keeps_job_words_that_look_like_noise() {
         assert_eq!(clean_title("招聘专员"), "招聘专员");
         assert_eq!(clean_title("兼职店员"), "兼职店员");
+    }
+
+    /// `SUGGEST_EXPLAIN='电焊工|挖机司机' cargo test --lib explain -- --ignored --nocapture`
+    /// prints the signals behind the top candidates.
+    #[test]
+    #[ignore = "a tuning aid, not a check"]
+    fn explain() {
+        let titles = std::env::var("SUGGEST_EXPLAIN").unwrap_or_default();
+        for title in titles.split('|').filter(|t| !t.trim().is_empty()) {
+            let cleaned = clean_title(title);
+            let s = suggester();
+            let signals = s.signals(&cleaned).expect("signals");
+            let mut rows: Vec<_> = signals.into_iter().collect();
+            rows.sort_by(|a, b| b.1.total().total_cmp(&a.1.total()));
+            println!("{title} -> {cleaned:?}");
+            for (ord, signal) in rows.iter().take(5) {
+                let o = &s.occupations[*ord];
+                println!("  {} {} {:.2} {signal:?}", o.code, o.name, signal.total());
+            }
+        }
     }
 
     #[test]

@@ -4,4 +4,5 @@ mod foundation;
 mod helpers;
 mod imports;
 mod matching;
+mod outcomes;
 mod program;

@@ -1,0 +1,186 @@
+//! Program staff's reports: household incomes against the monitoring line, subsidy
+//! eligibility, and outcome statistics (JSON or CSV), each scoped to the caller's region.
+
+use actix_web::{get, web, HttpResponse};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::{Auth, OfficerOrAdmin};
+use crate::db::reports::{self, GroupBy, HouseholdOutcome, OutcomeRow, SubsidyEligible};
+use crate::domain::RegionCode;
+use crate::error::{ApiError, ApiResult};
+use crate::startup::AppState;
+use crate::validate::{self, Problems};
+
+#[derive(Deserialize, IntoParams)]
+pub struct HouseholdReportQuery {
+    /// Monitoring line in yuan per person per year (default LABORMATCH_MONITORING_LINE_YUAN).
+    pub line: Option<i64>,
+}
+
+/// Households whose estimated per-capita income crossed the monitoring line, either way.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(HouseholdReportQuery),
+    responses((status = 200, body = [HouseholdOutcome]), (status = 403, body = crate::error::ErrorBody))
+)]
+#[get("/reports/households")]
+pub async fn households(
+    state: web::Data<AppState>,
+    staff: Auth<OfficerOrAdmin>,
+    query: web::Query<HouseholdReportQuery>,
+) -> ApiResult<web::Json<Vec<HouseholdOutcome>>> {
+    let line = query.line.unwrap_or(state.settings.monitoring_line_yuan);
+    if !(0..=1_000_000).contains(&line) {
+        return Err(ApiError::field("line", "out_of_range"));
+    }
+    let client = state.pool.get().await?;
+    Ok(web::Json(
+        reports::households_crossing(&client, staff.region_scope(), line).await?,
+    ))
+}
+
+/// Workers eligible for the one-time transport subsidy (registered-poor household, employed
+/// outside the home province for at least LABORMATCH_SUBSIDY_MIN_MONTHS months, with wage
+/// evidence), with the evidence behind each.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    responses((status = 200, body = [SubsidyEligible]), (status = 403, body = crate::error::ErrorBody))
+)]
+#[get("/reports/subsidy-eligibility")]
+pub async fn subsidy_eligibility(
+    state: web::Data<AppState>,
+    staff: Auth<OfficerOrAdmin>,
+) -> ApiResult<web::Json<Vec<SubsidyEligible>>> {
+    let client = state.pool.get().await?;
+    Ok(web::Json(
+        reports::transport_subsidy(
+            &client,
+            staff.region_scope(),
+            state.settings.subsidy_min_months,
+        )
+        .await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct StatsQuery {
+    /// Narrow to a region inside the caller's (default: the caller's whole region).
+    pub region: Option<String>,
+    /// First day counted (default 2000-01-01).
+    pub from: Option<NaiveDate>,
+    /// Last day counted (default today).
+    pub to: Option<NaiveDate>,
+    /// county | village | course | center | employer | occupation (default county)
+    pub group_by: Option<String>,
+    /// json (default) or csv
+    pub format: Option<String>,
+}
+
+/// Enrolled, passed, applied, placed, placement rate, retention at 3/6/12 months (over
+/// placements old enough to measure) and median and mean monthly wage, by group.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(StatsQuery),
+    responses(
+        (status = 200, body = [OutcomeRow], description = "JSON, or text/csv with format=csv"),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)
+    )
+)]
+#[get("/stats/outcomes")]
+pub async fn outcomes(
+    state: web::Data<AppState>,
+    staff: Auth<OfficerOrAdmin>,
+    query: web::Query<StatsQuery>,
+) -> ApiResult<HttpResponse> {
+    let mut p = Problems::default();
+    let group_by = match query.group_by.as_deref() {
+        None => Some(GroupBy::County),
+        Some(raw) => GroupBy::parse(raw).or_else(|| {
+            p.add("group_by", "unknown_group_by");
+            None
+        }),
+    };
+    let csv = match query.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => {
+            p.add("format", "json_or_csv");
+            false
+        }
+    };
+    let today = validate::today();
+    let from = query
+        .from
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(today));
+    let to = query.to.unwrap_or(today);
+    if to < from {
+        p.add("to", "before_from");
+    }
+    let mut scope = staff.region_scope().map(str::to_string);
+    if let Some(region) = &query.region {
+        match RegionCode::parse(region) {
+            Err(r) => p.add("region", r),
+            Ok(code) => {
+                if !staff.sees_region(code.as_str()) {
+                    return Err(ApiError::forbidden());
+                }
+                scope = Some(code.as_str().to_string());
+            }
+        }
+    }
+    p.finish()?;
+    let group_by = group_by.ok_or_else(|| ApiError::field("group_by", "unknown_group_by"))?;
+    let client = state.pool.get().await?;
+    let rows = reports::outcomes(&client, scope.as_deref(), from, to, group_by, today).await?;
+    if !csv {
+        return Ok(HttpResponse::Ok().json(rows));
+    }
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let opt = |v: Option<f64>| v.map(|x| format!("{x:.4}")).unwrap_or_default();
+    writer
+        .write_record([
+            "group",
+            "enrolled",
+            "passed",
+            "applied",
+            "placed",
+            "placement_rate",
+            "retention_3m",
+            "retention_6m",
+            "retention_12m",
+            "median_wage",
+            "mean_wage",
+        ])
+        .map_err(ApiError::internal)?;
+    for r in &rows {
+        writer
+            .write_record([
+                r.group.clone(),
+                r.enrolled.to_string(),
+                r.passed.to_string(),
+                r.applied.to_string(),
+                r.placed.to_string(),
+                opt(r.placement_rate),
+                opt(r.retention_3m),
+                opt(r.retention_6m),
+                opt(r.retention_12m),
+                opt(r.median_wage),
+                opt(r.mean_wage),
+            ])
+            .map_err(ApiError::internal)?;
+    }
+    let body = writer.into_inner().map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"outcomes.csv\"",
+        ))
+        .body(body))
+}
