@@ -409,6 +409,9 @@ async fn followups_due_this_week_for_the_officers_county_only() {
     assert_eq!(status, 422);
 }
 
+/// A recorded follow-up: (placement, month, employment, wage, evidence).
+type Recorded = (i64, i32, &'static str, Option<i32>, Option<&'static str>);
+
 /// A hand-built program with known answers, written straight into PostgreSQL.
 async fn seed_known_world(app: &TestApp) {
     let db = app.db().await;
@@ -480,8 +483,7 @@ async fn seed_known_world(app: &TestApp) {
             .unwrap();
         }
     }
-    // (placement, month, employment, wage, evidence)
-    let recorded: [(i64, i32, &str, Option<i32>, Option<&str>); 5] = [
+    let recorded: [Recorded; 5] = [
         (1, 3, "same_employer", Some(6000), Some("WS-1")),
         (1, 6, "other_employer", Some(6500), None),
         (1, 12, "same_employer", Some(7000), None),
