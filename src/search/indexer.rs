@@ -87,16 +87,23 @@ pub fn advance(progress: &Progress, poll: &Poll) -> Progress {
     Progress { upto, gaps }
 }
 
-async fn poll(
+/// A read-only transaction on one snapshot: every query in it sees the same committed state.
+async fn snapshot(
     client: &mut tokio_postgres::Client,
-    progress: &Progress,
-) -> Result<Poll, tokio_postgres::Error> {
-    let tx = client
+) -> Result<tokio_postgres::Transaction<'_>, tokio_postgres::Error> {
+    client
         .build_transaction()
         .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
         .read_only(true)
         .start()
-        .await?;
+        .await
+}
+
+async fn poll(
+    client: &mut tokio_postgres::Client,
+    progress: &Progress,
+) -> Result<Poll, tokio_postgres::Error> {
+    let tx = snapshot(client).await?;
     let snap = tx
         .query_one(
             "SELECT txid_snapshot_xmin(txid_current_snapshot()),
@@ -178,12 +185,7 @@ pub async fn build_generation(
     let (_, fields) = super::schema::build_schema();
     let mut writer: IndexWriter = index.writer(WRITER_MEMORY)?;
     // One snapshot for the documents and the outbox position, so nothing falls between them.
-    let tx = client
-        .build_transaction()
-        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await?;
+    let tx = snapshot(client).await?;
     let snap = tx
         .query_one(
             "SELECT txid_snapshot_xmax(txid_current_snapshot()),
