@@ -69,6 +69,19 @@ fn index_dir_usable(dir: &std::path::Path) -> std::io::Result<()> {
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     state.metrics.observe_pool(state.pool.status());
+    let visible = state.search.visible_change();
+    state.metrics.index_applied_seq.set(visible);
+    // The lag is what PostgreSQL has recorded beyond what the index shows; skipped (not failed)
+    // when the database is unreachable, so metrics still answer.
+    if let Ok(client) = state.pool.get().await {
+        if let Ok(row) = client
+            .query_one("SELECT coalesce(max(seq), 0) FROM index_changes", &[])
+            .await
+        {
+            let latest: i64 = row.get(0);
+            state.metrics.index_lag.set((latest - visible).max(0));
+        }
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render())

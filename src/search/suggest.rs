@@ -172,7 +172,7 @@ const TRADE_SYNONYMS: &[(&str, &[&str])] = &[
     // Household and care work.
     ("4-10-01-03", &["育婴", "育儿嫂"]),
     ("4-10-01-06", &["住家阿姨", "做饭阿姨", "做饭", "家庭保洁"]),
-    ("4-10-01-05", &["养老", "敬老院", "介护"]),
+    ("4-10-01-05", &["养老", "敬老院", "介护", "老人"]),
     ("4-14-01-02", &["陪护"]),
     ("4-09-08-01", &["清洁", "扫地", "环卫", "外墙清洗"]),
     // Building trades.
@@ -348,7 +348,6 @@ const NOISE_WORDS: &[&str] = &[
     "师傅",
     "阿姨",
     "小工",
-    "工人",
     "点工",
     "在家",
     "全国",
@@ -364,17 +363,43 @@ const NOISE_WORDS: &[&str] = &[
     "同城",
     "异地",
     "外地",
+    "劳务输出",
+    "外出务工",
+    "劳务",
+    "大工",
+    "寒暑假",
+    "带薪",
+    "出师",
+    "月入过万",
+    "月入",
+    "过万",
+    "年终奖",
+    "包工作餐",
+    "工作餐",
+    "包午餐",
+    "坐班",
+    "排班",
+    "早班",
+    "中班",
+    "晚班",
+    "凌晨班",
+    "外派",
+    "每周",
+    "按小时",
+    "计费",
+    "计时",
+    "结算",
 ];
 
 /// Words that start a job after an employer's name ("某某超市招聘收银员").
 const RECRUIT_MARKERS: &[&str] = &[
-    "招聘", "诚聘", "急聘", "急招", "直招", "诚招", "热招", "招募", "招", "聘",
+    "招聘", "诚聘", "急聘", "急招", "直招", "诚招", "热招", "招募", "招工", "招", "聘",
 ];
 
 /// Employer suffixes whose text before them is never the job.
 const EMPLOYER_SUFFIXES: &[&str] = &["有限公司", "公司", "集团", "超市", "商行", "连锁"];
 
-/// Real job words that contain a noise or marker word and must survive cleaning.
+/// Job words outside the catalogue that contain a marker and must survive cleaning.
 const KEEP_WORDS: &[&str] = &[
     "招商",
     "招标",
@@ -393,6 +418,13 @@ const KEEP_WORDS: &[&str] = &[
 const ROLE_SUFFIXES: &str = "员工师手";
 
 const CN_NUMERALS: &str = "一二两三四五六七八九十百几";
+
+/// Administrative suffixes left after a short place name (化隆县 when only 化隆 is listed).
+const ADMIN_SUFFIXES: &str = "省市县区镇乡旗";
+
+/// Vocabulary words longer than this never show up whole in a title; skipping them keeps the
+/// protected-span scan cheap.
+const MAX_PROTECTED_CHARS: usize = 12;
 
 /// Word fields and their BM25 boosts: what people call a job matters more than how the
 /// catalogue describes it.
@@ -417,15 +449,16 @@ const BOOSTS: FieldBoosts = FieldBoosts {
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Lexeme {
-    Keep,
     Noise,
     Place,
 }
 
-/// Longest-match lexicon for the cleaner, built once from the reference data in the binary.
+/// What the cleaner knows, built once from the reference data in the binary: noise and place
+/// words to strip, and the occupation vocabulary that must never be cut through.
 struct Lexicon {
     words: HashMap<String, Lexeme>,
     max_chars: usize,
+    vocabulary: HashSet<String>,
 }
 
 static LEXICON: LazyLock<Lexicon> = LazyLock::new(Lexicon::build);
@@ -438,37 +471,45 @@ struct RegionRow {
 
 impl Lexicon {
     fn build() -> Lexicon {
-        let vocabulary = catalogue_vocabulary(OCCUPATIONS_CSV);
-        let inside_vocabulary: HashSet<String> =
-            vocabulary.iter().flat_map(|w| substrings(w)).collect();
-        let mut words: HashMap<String, Lexeme> = HashMap::new();
-        for place in place_names() {
-            // A place spelled inside an occupation word (景泰蓝, 资源) is not a place there.
-            if !inside_vocabulary.contains(&place) {
-                words.insert(place, Lexeme::Place);
-            }
-        }
-        for noise in NOISE_WORDS {
-            words.insert((*noise).to_string(), Lexeme::Noise);
-        }
-        // Occupation words that contain noise (兼职店员, 烧烤师傅) are kept whole: the longest
-        // match at a position wins, so they shadow the noise inside them.
-        let keep: Vec<String> = vocabulary
-            .iter()
-            .filter(|w| substrings(w).any(|sub| sub.len() < w.len() && words.contains_key(&sub)))
-            .cloned()
-            .collect();
-        for word in keep
+        let mut vocabulary = catalogue_vocabulary(OCCUPATIONS_CSV);
+        vocabulary.extend(KEEP_WORDS.iter().map(|w| w.to_string()));
+        vocabulary.retain(|w| (2..=MAX_PROTECTED_CHARS).contains(&w.chars().count()));
+        let mut words: HashMap<String, Lexeme> = place_names()
             .into_iter()
-            .chain(KEEP_WORDS.iter().map(|w| w.to_string()))
-        {
-            words.insert(word, Lexeme::Keep);
-        }
+            // A place spelled exactly like an occupation word (资源, 合作) is not a place here.
+            .filter(|place| !vocabulary.contains(place))
+            .map(|place| (place, Lexeme::Place))
+            .collect();
+        words.extend(NOISE_WORDS.iter().map(|w| (w.to_string(), Lexeme::Noise)));
         let max_chars = words.keys().map(|w| w.chars().count()).max().unwrap_or(0);
-        Lexicon { words, max_chars }
+        Lexicon {
+            words,
+            max_chars,
+            vocabulary,
+        }
     }
 
-    /// The longest lexicon entry starting at `start`, as (kind, length in chars).
+    /// Where occupation words occur in the text, as char ranges.
+    fn protected_spans(&self, chars: &[char]) -> Vec<(usize, usize)> {
+        let mut spans = Vec::new();
+        for start in 0..chars.len() {
+            let longest = MAX_PROTECTED_CHARS.min(chars.len() - start);
+            for len in 2..=longest {
+                let word: String = chars[start..start + len].iter().collect();
+                if self.vocabulary.contains(&word) {
+                    spans.push((start, start + len));
+                }
+            }
+        }
+        spans
+    }
+
+    /// Whether the text contains an occupation word.
+    fn names_job(&self, chars: &[char]) -> bool {
+        !self.protected_spans(chars).is_empty()
+    }
+
+    /// The longest noise or place word starting at `start`, as (kind, length in chars).
     fn longest_at(&self, chars: &[char], start: usize) -> Option<(Lexeme, usize)> {
         let longest = self.max_chars.min(chars.len().saturating_sub(start));
         (2..=longest).rev().find_map(|len| {
@@ -478,14 +519,13 @@ impl Lexicon {
     }
 }
 
-/// Every substring of two characters or more.
-fn substrings(word: &str) -> impl Iterator<Item = String> {
-    let chars: Vec<char> = word.chars().collect();
-    let n = chars.len();
-    (0..n).flat_map(move |start| {
-        let chars = chars.clone();
-        (start + 2..=n).map(move |end| chars[start..end].iter().collect())
-    })
+/// Whether removing `start..end` would cut into an occupation word: 修水 (a county) inside
+/// 装修水电工, 兼职 inside 兼职店员. Removing a whole word, or one inside the removed range, is
+/// fine (免费培训 goes, though 培训 is an alias).
+fn cuts_into(spans: &[(usize, usize)], start: usize, end: usize) -> bool {
+    spans
+        .iter()
+        .any(|&(s, e)| s < end && start < e && !(start <= s && e <= end))
 }
 
 /// Full and short names (two characters or more) of provinces, prefectures and counties.
@@ -520,7 +560,8 @@ fn catalogue_vocabulary(csv_text: &str) -> HashSet<String> {
 /// headcounts and posting codes. Returns space-separated fragments, lower-cased ASCII, or an
 /// empty string when nothing job-like is left.
 pub fn clean_title(raw: &str) -> String {
-    let text = normalize(&truncate(raw));
+    // 装修工人 is a 装修工: "worker" adds nothing once the trade is named.
+    let text = normalize(&truncate(raw)).replace("工人", "工");
     let (outside, asides) = split_brackets(&text);
     let main = clean_fragment(&drop_employer(&outside));
     if !main.is_empty() {
@@ -604,29 +645,33 @@ fn split_brackets(text: &str) -> (String, Vec<String>) {
 /// ("木工 家装公司"). A cut is only made when a job is left after it.
 fn drop_employer(text: &str) -> String {
     let lexicon = &*LEXICON;
-    let chars: Vec<char> = text.chars().collect();
+    let mut chars: Vec<char> = text.chars().collect();
+    let spans = lexicon.protected_spans(&chars);
     let mut cut = 0;
     let mut trailing: Option<(usize, usize)> = None;
     let mut fragment_start = 0;
     let mut i = 0;
     while i < chars.len() {
-        if let Some((Lexeme::Keep, len)) = lexicon.longest_at(&chars, i) {
-            i += len;
-            continue;
-        }
         if !chars[i].is_alphanumeric() {
             fragment_start = i + 1;
             i += 1;
             continue;
         }
-        let Some((len, employer)) = marker_at(&chars, i) else {
+        let Some((len, employer)) =
+            marker_at(&chars, i).filter(|(len, _)| !cuts_into(&spans, i, i + len))
+        else {
             i += 1;
             continue;
         };
         let rest: String = chars[i + len..].iter().collect();
-        // The last marker wins: "…超市连锁招聘收银" keeps only 收银.
         if has_job_text(&rest) {
-            cut = i + len;
+            // The last marker wins ("…超市连锁招聘收银" keeps 收银), unless what precedes a
+            // recruiting word names a trade or workplace (养老院招护理员): that is context.
+            if employer || !lexicon.names_job(&chars[cut..i]) {
+                cut = i + len;
+            } else {
+                chars[i..i + len].fill(' ');
+            }
         } else if employer && trailing.is_none() && fragment_start >= cut {
             trailing = Some((fragment_start, i + len));
         }
@@ -670,40 +715,33 @@ fn has_job_text(text: &str) -> bool {
 fn is_number_tail(c: char) -> bool {
     c.is_ascii_digit()
         || ".,-~+/%kw".contains(c)
-        || "—～到至千万元块个名人位岁年月天日时小周起".contains(c)
+        || "—～到至千万元块个名人位岁年月天日时小周起米吨".contains(c)
 }
 
 /// Removes noise words, places, numbers and codes; separators become fragment breaks.
 fn clean_fragment(text: &str) -> String {
     let lexicon = &*LEXICON;
     let chars: Vec<char> = text.chars().collect();
+    let spans = lexicon.protected_spans(&chars);
     let mut out = String::new();
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        if c.is_ascii_digit() {
-            i = skip_while(&chars, i, is_number_tail);
-            out.push(' ');
-        } else if c.is_ascii_alphabetic() {
-            let end = skip_while(&chars, i, |c| c.is_ascii_alphanumeric());
-            let run = &chars[i..end];
-            // Posting and internal codes (MJ004615) carry digits; skill names (PLC, C1) few.
-            if run.iter().filter(|c| c.is_ascii_digit()).count() < 2 {
-                out.extend(run);
-            } else {
-                out.push(' ');
-            }
-            i = end;
-        } else if CN_NUMERALS.contains(c) && counts_people(&chars, i) {
+        if c.is_ascii_alphanumeric() {
+            i = clean_ascii_run(&chars, i, &mut out);
+        } else if CN_NUMERALS.contains(c) && counts_something(&chars, i) {
             i = skip_while(&chars, i, |c| CN_NUMERALS.contains(c)) + 1;
             out.push(' ');
-        } else if let Some((kind, len)) = lexicon.longest_at(&chars, i) {
-            if kind == Lexeme::Keep {
-                out.extend(&chars[i..i + len]);
-            } else {
-                out.push(' ');
-            }
+        } else if let Some((kind, len)) = lexicon
+            .longest_at(&chars, i)
+            .filter(|(_, len)| !cuts_into(&spans, i, i + len))
+        {
             i += len;
+            // 化隆县: the county's listed names are 化隆回族自治县 and 化隆.
+            if kind == Lexeme::Place && chars.get(i).is_some_and(|c| ADMIN_SUFFIXES.contains(*c)) {
+                i += 1;
+            }
+            out.push(' ');
         } else if c.is_alphanumeric() {
             out.push(c);
             i += 1;
@@ -718,16 +756,42 @@ fn clean_fragment(text: &str) -> String {
         .join(" ")
 }
 
-/// "两名", "三人": a Chinese numeral run followed by a headcount word.
-fn counts_people(chars: &[char], start: usize) -> bool {
+/// Handles a run of ASCII letters and digits starting at `start`; returns where it ends.
+/// Pay and counts (8000-12000元, 9k+, 2名) go, codes with several digits (MJ004615) go, words
+/// and licence or shop classes with at most one digit (PLC, A2, 4S店) stay.
+fn clean_ascii_run(chars: &[char], start: usize, out: &mut String) -> usize {
+    let end = skip_while(chars, start, |c| c.is_ascii_alphanumeric());
+    let run = &chars[start..end];
+    let digits = run.iter().filter(|c| c.is_ascii_digit()).count();
+    let pay_units = run
+        .iter()
+        .filter(|c| c.is_ascii_alphabetic())
+        .all(|c| matches!(c, 'k' | 'w'));
+    if run[0].is_ascii_digit() && pay_units {
+        out.push(' ');
+        return skip_while(chars, start, is_number_tail);
+    }
+    if digits < 2 {
+        out.extend(run);
+    } else {
+        out.push(' ');
+    }
+    end
+}
+
+/// "两名", "三人", "四天": a Chinese numeral run followed by a counter.
+fn counts_something(chars: &[char], start: usize) -> bool {
     let end = skip_while(chars, start, |c| CN_NUMERALS.contains(c));
-    matches!(chars.get(end), Some('名' | '人' | '位'))
+    matches!(
+        chars.get(end),
+        Some('名' | '人' | '位' | '天' | '个' | '次' | '年')
+    )
 }
 
 /// Single characters left behind by stripping ("市", "招") say nothing about the job.
 fn is_leftover(fragment: &str) -> bool {
     let mut chars = fragment.chars();
-    matches!((chars.next(), chars.next()), (Some(c), None) if "市县区省镇乡村招聘急的和及或".contains(c))
+    matches!((chars.next(), chars.next()), (Some(c), None) if "市县区省镇乡村招聘急的和及或名人位男女各工天月米".contains(c))
 }
 
 fn skip_while(chars: &[char], start: usize, keep: impl Fn(char) -> bool) -> usize {
@@ -1087,13 +1151,16 @@ fn ascii_bounded(chars: &[char], start: usize, end: usize) -> bool {
 /// Jieba behind an `Arc`: tantivy clones tokenizers per field and segment, and a `Jieba` owns
 /// its whole dictionary.
 #[derive(Clone)]
-struct JiebaWords(Arc<Jieba>);
+struct JiebaWords {
+    jieba: Arc<Jieba>,
+    mode: TokenizeMode,
+}
 
 impl JiebaWords {
-    /// Search-mode words (百货公司 also yields 百货 and 公司), lower-cased, punctuation dropped.
+    /// Words in the given mode, lower-cased, punctuation dropped.
     fn words(&self, text: &str) -> Vec<Token> {
-        self.0
-            .tokenize(text, TokenizeMode::Search, true)
+        self.jieba
+            .tokenize(text, self.mode, true)
             .into_iter()
             .filter(|t| t.word.chars().any(char::is_alphanumeric))
             .map(|t| Token {
@@ -1339,12 +1406,22 @@ impl OccupationSuggester {
         let keys = occupation_keys(&mut entries);
         let phrases = Phrases::build(&keys);
         let coverage = PairCoverage::build(&keys, entries.len());
-        let words = JiebaWords(Arc::new(jieba_with(keys.iter().map(|k| k.text.as_str()))));
+        let jieba = Arc::new(jieba_with(keys.iter().map(|k| k.text.as_str())));
+        // Documents keep whole words (支护工 does not contain the word 护工); queries also
+        // yield the words inside longer ones (电焊工: 电焊, 焊工), so 电焊工 still finds 焊工.
+        let words = JiebaWords {
+            jieba: Arc::clone(&jieba),
+            mode: TokenizeMode::Search,
+        };
+        let document_words = JiebaWords {
+            jieba,
+            mode: TokenizeMode::Default,
+        };
 
         let (schema, fields) = Fields::schema();
         let index = Index::create_in_ram(schema);
         // Custom tokenizers live in the index's manager, not in the schema.
-        index.tokenizers().register(JIEBA, words.clone());
+        index.tokenizers().register(JIEBA, document_words);
         index.tokenizers().register(BIGRAM, CharGrams(2));
         index.tokenizers().register(UNIGRAM, CharGrams(1));
         write_entries(&index, fields, &entries)?;

@@ -65,6 +65,8 @@ async fn metrics_report_routes_and_pool() {
     assert!(text.contains(r#"route="unmatched",status="404""#), "{text}");
     assert!(text.contains("labormatch_db_pool_size"));
     assert!(text.contains("labormatch_db_pool_waiting"));
+    assert!(text.contains("labormatch_index_lag_changes 0"), "{text}");
+    assert!(text.contains("labormatch_index_applied_seq"));
 }
 
 #[tokio::test]
