@@ -294,14 +294,18 @@ fn is_final(status: StatusCode) -> bool {
         || status == StatusCode::REQUEST_TIMEOUT)
 }
 
+const AUTH_PREFIX: &str = "/api/v1/auth/";
+
 pub async fn idempotency_middleware(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // Answers of /auth/ carry access and refresh tokens, which must never be stored in clear;
+    // those endpoints are safe to retry anyway (a repeated sign-up answers already_exists).
     let Some(raw) = req
         .headers()
         .get(IDEMPOTENCY_KEY_HEADER)
-        .filter(|_| req.method() == Method::POST)
+        .filter(|_| req.method() == Method::POST && !req.path().starts_with(AUTH_PREFIX))
         .cloned()
     else {
         return next

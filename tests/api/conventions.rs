@@ -55,27 +55,16 @@ fn organization(name: &str) -> Value {
 }
 
 #[tokio::test]
-async fn a_retried_registration_runs_once_and_is_replayed() {
+async fn sign_up_answers_are_never_stored_but_a_retry_creates_one_account() {
     let app = spawn_app().await;
     let phone = unique_phone();
     let body = json!({"phone": phone, "password": TEST_PASSWORD, "display_name": "马小明"});
     let key = new_key();
-
-    let (status1, replayed1, body1) =
+    let (status1, _, _) =
         parts(post_keyed(&app, "/api/v1/auth/register", None, &key, &body).await).await;
-    let resp2 = post_keyed(&app, "/api/v1/auth/register", None, &key, &body).await;
-    let ct = resp2.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    let (status2, replayed2, body2) = parts(resp2).await;
-
     assert_eq!(status1, 201);
-    assert_eq!(replayed1, None);
-    assert_eq!(status2, 201);
-    assert_eq!(replayed2.as_deref(), Some("true"));
-    assert!(ct.starts_with("application/json"), "{ct}");
-    assert_eq!(body1, body2, "the very same answer, tokens included");
+    let again = post_keyed(&app, "/api/v1/auth/register", None, &key, &body).await;
+    assert_error(again, 409, "already_exists").await;
     let n = count(
         &app,
         "SELECT count(*) FROM accounts WHERE phone = $1",
@@ -83,10 +72,14 @@ async fn a_retried_registration_runs_once_and_is_replayed() {
     )
     .await;
     assert_eq!(n, 1);
-
-    // Without the header, the same registration runs again (and conflicts).
-    let again = app.post_json("/api/v1/auth/register", None, &body).await;
-    assert_error(again, 409, "already_exists").await;
+    // The answer (with its tokens) was not kept.
+    let db = app.db().await;
+    let stored: i64 = db
+        .query_one("SELECT count(*) FROM idempotency_keys", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 0);
 }
 
 #[tokio::test]
@@ -157,7 +150,7 @@ async fn a_key_reused_for_another_request_is_refused() {
     assert_error(other_body, 409, "idempotency_key_reused").await;
     let other_path = post_keyed(
         &app,
-        "/api/v1/auth/logout",
+        "/api/v1/households",
         Some(&admin),
         &key,
         &organization("甲"),
@@ -176,12 +169,13 @@ async fn a_key_reused_for_another_request_is_refused() {
 #[tokio::test]
 async fn client_errors_are_final_answers_and_replayed() {
     let app = spawn_app().await;
+    let admin = app.admin_token().await;
     let key = new_key();
-    let bad = json!({"phone": "12345", "password": "short"});
+    let bad = json!({"kind": "school", "name": "", "region_code": "630224"});
     let (s1, r1, b1) =
-        parts(post_keyed(&app, "/api/v1/auth/register", None, &key, &bad).await).await;
+        parts(post_keyed(&app, "/api/v1/organizations", Some(&admin), &key, &bad).await).await;
     let (s2, r2, b2) =
-        parts(post_keyed(&app, "/api/v1/auth/register", None, &key, &bad).await).await;
+        parts(post_keyed(&app, "/api/v1/organizations", Some(&admin), &key, &bad).await).await;
     assert_eq!((s1, s2), (422, 422));
     assert_eq!(r1, None);
     assert_eq!(r2.as_deref(), Some("true"));
@@ -190,29 +184,29 @@ async fn client_errors_are_final_answers_and_replayed() {
     assert_eq!(body["code"], "validation_failed");
 
     // A 409 from the handler is stored too: replayed even once the conflict is gone.
-    let phone = unique_phone();
-    let body = json!({"phone": phone, "password": TEST_PASSWORD});
+    let employer = json!({"kind": "employer", "name": "某厂", "region_code": "440113",
+                          "credit_code": "91350100M000100Y43"});
     assert_eq!(
-        app.post_json("/api/v1/auth/register", None, &body)
+        app.post_json("/api/v1/organizations", Some(&admin), &employer)
             .await
             .status()
             .as_u16(),
         201
     );
     let key = new_key();
-    let resp = post_keyed(&app, "/api/v1/auth/register", None, &key, &body).await;
+    let resp = post_keyed(&app, "/api/v1/organizations", Some(&admin), &key, &employer).await;
     assert_error(resp, 409, "already_exists").await;
     let db = app.db().await;
     let stored: i16 = db
         .query_one(
-            "SELECT response_status FROM idempotency_keys WHERE account_id = 0 AND key = $1",
+            "SELECT response_status FROM idempotency_keys WHERE key = $1",
             &[&key],
         )
         .await
         .unwrap()
         .get(0);
     assert_eq!(stored, 409);
-    let resp = post_keyed(&app, "/api/v1/auth/register", None, &key, &body).await;
+    let resp = post_keyed(&app, "/api/v1/organizations", Some(&admin), &key, &employer).await;
     assert_eq!(resp.headers()[REPLAYED], "true");
     assert_error(resp, 409, "already_exists").await;
 }
@@ -246,52 +240,61 @@ async fn keys_are_scoped_by_caller() {
     let b: Value = serde_json::from_slice(&b.2).unwrap();
     assert_eq!(a["organization"]["name"], "甲校");
     assert_eq!(b["organization"]["name"], "乙校");
-
-    // The anonymous scope is separate from both.
-    let body = json!({"phone": unique_phone(), "password": TEST_PASSWORD});
-    let anon = post_keyed(&app, "/api/v1/auth/register", None, &key, &body).await;
-    assert_eq!(anon.status().as_u16(), 201);
-    assert!(anon.headers().get(REPLAYED).is_none());
 }
 
 #[tokio::test]
 async fn invalid_keys_are_refused() {
     let app = spawn_app().await;
-    let phone = unique_phone();
-    let body = json!({"phone": phone, "password": TEST_PASSWORD});
+    let admin = app.admin_token().await;
+    let body = organization("无效键学校");
     for key in ["k".repeat(300), "has space".to_string(), String::new()] {
-        let resp = post_keyed(&app, "/api/v1/auth/register", None, &key, &body).await;
+        let resp = post_keyed(&app, "/api/v1/organizations", Some(&admin), &key, &body).await;
         assert_error(resp, 400, "bad_request").await;
     }
     let n = count(
         &app,
-        "SELECT count(*) FROM accounts WHERE phone = $1",
-        &phone,
+        "SELECT count(*) FROM organizations WHERE name = $1",
+        "无效键学校",
     )
     .await;
     assert_eq!(n, 0, "nothing ran");
     // The longest valid key works.
-    let resp = post_keyed(&app, "/api/v1/auth/register", None, &"k".repeat(128), &body).await;
+    let resp = post_keyed(
+        &app,
+        "/api/v1/organizations",
+        Some(&admin),
+        &"k".repeat(128),
+        &body,
+    )
+    .await;
     assert_eq!(resp.status().as_u16(), 201);
 }
 
 #[tokio::test]
 async fn a_running_request_answers_in_progress_and_old_keys_expire() {
     let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let me: Value = app
+        .get_auth("/api/v1/me", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let admin_id = me["id"].as_i64().unwrap();
     let db = app.db().await;
-    let body = json!({"phone": unique_phone(), "password": TEST_PASSWORD});
+    let body = organization("进行中学校");
     let bytes = serde_json::to_vec(&body).unwrap();
-    let hash = labormatch::idempotency::request_hash("POST", "/api/v1/auth/register", "", &bytes);
+    let hash = labormatch::idempotency::request_hash("POST", "/api/v1/organizations", "", &bytes);
 
     // Another request with this key is still running.
     let running = new_key();
     db.execute(
-        "INSERT INTO idempotency_keys (account_id, key, request_hash) VALUES (0, $1, $2)",
-        &[&running, &hash],
+        "INSERT INTO idempotency_keys (account_id, key, request_hash) VALUES ($3, $1, $2)",
+        &[&running, &hash, &admin_id],
     )
     .await
     .unwrap();
-    let resp = post_keyed(&app, "/api/v1/auth/register", None, &running, &body).await;
+    let resp = post_keyed(&app, "/api/v1/organizations", Some(&admin), &running, &body).await;
     assert_eq!(resp.headers()["retry-after"], "1");
     assert_error(resp, 409, "idempotency_in_progress").await;
 
@@ -300,18 +303,18 @@ async fn a_running_request_answers_in_progress_and_old_keys_expire() {
     db.execute(
         "INSERT INTO idempotency_keys (account_id, key, request_hash, response_status, \
          response_body, response_type, created_at) \
-         VALUES (0, $1, 'other', 201, '\\x7b7d', 'application/json', now() - interval '25 hours')",
-        &[&old],
+         VALUES ($2, $1, 'other', 201, '\\x7b7d', 'application/json', now() - interval '25 hours')",
+        &[&old, &admin_id],
     )
     .await
     .unwrap();
-    let resp = post_keyed(&app, "/api/v1/auth/register", None, &old, &body).await;
+    let resp = post_keyed(&app, "/api/v1/organizations", Some(&admin), &old, &body).await;
     assert_eq!(resp.status().as_u16(), 201);
     assert!(resp.headers().get(REPLAYED).is_none());
     let hash_now: String = db
         .query_one(
-            "SELECT request_hash FROM idempotency_keys WHERE account_id = 0 AND key = $1",
-            &[&old],
+            "SELECT request_hash FROM idempotency_keys WHERE account_id = $2 AND key = $1",
+            &[&old, &admin_id],
         )
         .await
         .unwrap()
