@@ -133,6 +133,9 @@ pub fn test_settings(index_dir: &std::path::Path, data_dir: &std::path::Path) ->
     let mut settings = Settings::from_env().expect("default settings are valid");
     settings.bind = "127.0.0.1:0".into();
     settings.workers = 1;
+    // Waiting for the index returns as soon as it has caught up; a generous bound keeps a loaded
+    // CI machine (many apps, two cores) from failing read-your-writes checks.
+    settings.read_your_writes_wait = std::time::Duration::from_secs(30);
     settings.index_dir = index_dir.to_path_buf();
     settings.data_dir = data_dir.to_path_buf();
     settings
