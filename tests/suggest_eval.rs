@@ -8,9 +8,10 @@ use std::time::Instant;
 use labormatch::db::seed::OCCUPATIONS_CSV;
 use labormatch::search::suggest::{OccupationSuggester, Suggestion};
 
-/// Floors sit a little under the measured figures so a regression fails the test.
-const TOP1_FLOOR: f64 = 0.0;
-const TOP5_FLOOR: f64 = 0.0;
+/// Floors sit a little under the measured figures (top-1 0.960, top-5 0.990 on 678 titles) so a
+/// regression fails the test while small, deliberate trade-offs do not.
+const TOP1_FLOOR: f64 = 0.93;
+const TOP5_FLOOR: f64 = 0.97;
 
 #[derive(Debug, serde::Deserialize)]
 struct Case {

@@ -1,16 +1,18 @@
 //! Occupation suggestions: free-text job titles to ranked CSCO 2022 codes.
 //!
-//! People type titles the way job ads read ("肇州世纪华辰超市连锁招聘收银（兼职）"), so a query
-//! goes through three stages:
+//! People type titles the way job ads read ("肇州世纪华辰超市连锁招聘收银（兼职）"), so
+//! [`clean_title`] first strips recruiting noise: brackets, places, employers, pay, perks and
+//! codes. The cleaned text is then scored per occupation by four signals, added up:
 //!
-//! 1. [`clean_title`] strips recruiting noise: brackets, places, employers, pay, perks and codes.
-//! 2. Phrase hits: occupation names, their aliases and a small table of colloquial trade words
-//!    found inside the cleaned text. A specific phrase that covers most of the text is the
-//!    strongest signal available, so these dominate the score.
-//! 3. BM25 over jieba words of the name, aliases, parent groups, definition and tasks, plus a
-//!    character-bigram field for compounds no dictionary has seen.
+//! 1. Phrase hits: occupation names, their aliases and a small table of colloquial trade words
+//!    found inside the text. A specific phrase that covers most of the text is the strongest
+//!    signal available, so it weighs most.
+//! 2. BM25 over jieba words of the name, aliases, parent groups, definition and tasks.
+//! 3. BM25 over character pairs of names and aliases, for compounds no dictionary has seen.
+//! 4. Coverage: how much of the text the occupation's own words explain, weighted by how rare
+//!    each character pair is, with a bonus for explaining the head (the last word).
 //!
-//! Scores are combined per occupation; ties are broken by code so results are deterministic.
+//! Ties are broken by code so results are deterministic.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock};
@@ -73,6 +75,7 @@ const GRAMS_WEIGHT: f32 = 0.5;
 /// explaining the last word: Chinese compounds put the head last (物业电工 is an electrician).
 const COVERAGE_WEIGHT: f32 = 1.5;
 const HEAD_WEIGHT: f32 = 0.3;
+/// How fast a phrase loses weight as more occupations spell it inside their own words.
 const SPECIFICITY_DECAY: f32 = 0.5;
 
 /// Colloquial trade words as workers and small employers write them, grouped by the occupation
@@ -1703,6 +1706,7 @@ mod tests {
             "a",
             "😀焊工😀",
             "焊工）（",
+            &"招聘焊工（".repeat(5_000),
         ] {
             let result = suggester().suggest(text, 10);
             assert!(
@@ -1751,6 +1755,9 @@ mod tests {
     fn cleaning_keeps_job_words_that_look_like_noise() {
         assert_eq!(clean_title("招聘专员"), "招聘专员");
         assert_eq!(clean_title("兼职店员"), "兼职店员");
+        // 修水 is a county, but here it straddles 水电工.
+        assert_eq!(clean_title("装修水电工 点工"), "装修水电工");
+        assert_eq!(clean_title("化隆县劳务输出 挖掘机驾驶员"), "挖掘机驾驶员");
     }
 
     /// `SUGGEST_EXPLAIN='电焊工|挖机司机' cargo test --lib explain -- --ignored --nocapture`
