@@ -189,6 +189,14 @@ pub fn score_pair(
             .then(a.2.cmp(b.2))
     });
     let (best_value, best, _, _, _) = *matches.first()?;
+    // A course certifies a skill with no years of its own; the worker's declared experience in
+    // the same occupation still counts.
+    let years = w
+        .skills
+        .iter()
+        .filter(|s| s.code == best.code)
+        .map(|s| s.years)
+        .fold(best.years, f32::max);
     let recent = match (best.certified, best.certified_on) {
         (true, Some(on)) => {
             let days = (today - on).num_days();
@@ -208,7 +216,7 @@ pub fn score_pair(
         } else {
             0.0
         },
-        experience: weights.experience * (best.years.clamp(0.0, 10.0) / 10.0),
+        experience: weights.experience * (years.clamp(0.0, 10.0) / 10.0),
         text: weights.text * text_relevance.clamp(0.0, 1.0),
         recent_training: weights.recent_training * recent,
         equity: weights.equity * equity,

@@ -6,3 +6,4 @@ mod imports;
 mod matching;
 mod outcomes;
 mod program;
+mod quality;
