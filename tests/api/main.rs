@@ -1,5 +1,6 @@
 mod auth;
 mod conventions;
+mod crash;
 mod foundation;
 mod helpers;
 mod imports;
