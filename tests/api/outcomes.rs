@@ -663,3 +663,73 @@ async fn statistics_households_and_subsidies_have_the_known_answers() {
         .unwrap();
     assert_eq!(none, json!([]));
 }
+
+/// Every allowed move of the state machine, over HTTP: drive a fresh application to the
+/// starting state along the main path, then make the move as the side allowed to.
+#[tokio::test]
+async fn every_allowed_transition_works_over_http() {
+    use labormatch::domain::application_state::{AppState as St, Side};
+    let app = spawn_app().await;
+    let s = setup(&app, 50).await;
+    let path = |from: St| -> Vec<(&'static str, Side)> {
+        let main = [
+            ("applied", Side::Worker),
+            ("shortlisted", Side::Employer),
+            ("interviewing", Side::Employer),
+            ("offered", Side::Employer),
+        ];
+        let steps = match from {
+            St::Invited => 0,
+            St::Applied => 1,
+            St::Shortlisted => 2,
+            St::Interviewing => 3,
+            St::Offered => 4,
+            _ => unreachable!(),
+        };
+        main[..steps].to_vec()
+    };
+    let mut n = 0;
+    for from in [
+        St::Invited,
+        St::Applied,
+        St::Shortlisted,
+        St::Interviewing,
+        St::Offered,
+    ] {
+        for (to, side) in from.next() {
+            n += 1;
+            let (token, worker_id) =
+                worker(&app, &format!("6321241990{:02}01{:03}", 1 + n % 12, n)).await;
+            let (status, invited) = post(
+                &app,
+                &format!("/api/v1/openings/{}/invitations", s.opening),
+                &s.employer,
+                json!({"worker_id": worker_id}),
+            )
+            .await;
+            assert_eq!(status, 201, "{invited}");
+            let id = invited["id"].as_i64().unwrap();
+            for (step, who) in path(from) {
+                let actor = if who == Side::Worker {
+                    &token
+                } else {
+                    &s.employer
+                };
+                assert_eq!(
+                    move_to(&app, actor, id, step).await.0,
+                    200,
+                    "{from:?}: {step}"
+                );
+            }
+            let actor = if *side == Side::Worker {
+                &token
+            } else {
+                &s.employer
+            };
+            let (status, body) = move_to(&app, actor, id, to.as_str()).await;
+            assert_eq!(status, 200, "{from:?} -> {to:?}: {body}");
+            assert_eq!(body["state"], to.as_str());
+        }
+    }
+    assert_eq!(n, 15);
+}
