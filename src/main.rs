@@ -46,6 +46,27 @@ enum Command {
         #[arg(long, default_value = "")]
         name: String,
     },
+    /// Write a deterministic synthetic program (households, workers, skills, employers,
+    /// openings) into the database with COPY, then build a fresh index generation from it.
+    Gen {
+        /// How many workers (households get two each; one opening per 20 workers).
+        #[arg(long)]
+        workers: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Measure matching and search latency, write-to-visible time, memory and index size on
+    /// the loaded data, against PostgreSQL alone as a baseline; prints markdown tables.
+    Bench {
+        /// Sampled openings, workers and free-text queries (each).
+        #[arg(long, default_value_t = 300)]
+        queries: usize,
+        /// Single writes timed from commit to visible in the index (0 to skip).
+        #[arg(long, default_value_t = 200)]
+        writes: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -107,6 +128,12 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
+        Command::Gen { workers, seed } => gen(settings, workers, seed).await,
+        Command::Bench {
+            queries,
+            writes,
+            seed,
+        } => bench(settings, queries, writes, seed).await,
         Command::Openapi => {
             let doc = labormatch::routes::openapi();
             println!("{}", serde_json::to_string_pretty(&doc)?);
@@ -166,4 +193,37 @@ async fn import(
             serde_json::to_string(&e.body(labormatch::i18n::Lang::En)).unwrap_or_default()
         ),
     }
+}
+
+async fn gen(settings: Settings, workers: u64, seed: u64) -> anyhow::Result<()> {
+    let database = Database::open(&settings).await?;
+    db::migrate(&database.config).await?;
+    let opts = labormatch::bench::gen::GenOptions { workers, seed };
+    let report =
+        labormatch::bench::gen::generate(&database.config, &settings.index_dir, &opts).await?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    println!(
+        "load + index: {:.0} workers/s ({:.1} s load, {:.1} s index)",
+        report.workers_per_sec, report.load_secs, report.index_secs
+    );
+    Ok(())
+}
+
+async fn bench(settings: Settings, queries: usize, writes: usize, seed: u64) -> anyhow::Result<()> {
+    let database = Database::open(&settings).await?;
+    db::migrate(&database.config).await?;
+    let opts = labormatch::bench::run::BenchOptions {
+        queries,
+        writes,
+        seed,
+    };
+    let report = labormatch::bench::run::bench(
+        &database.config,
+        &settings.index_dir,
+        &settings.weights,
+        &opts,
+    )
+    .await?;
+    println!("{}", labormatch::bench::run::markdown(&report));
+    Ok(())
 }
