@@ -43,6 +43,16 @@ impl Problems {
     }
 }
 
+/// A list filter that must be one of the known values.
+pub fn status_filter(status: Option<&str>, allowed: &[&str]) -> ApiResult<()> {
+    match status {
+        Some(s) if !allowed.contains(&s) => {
+            Err(crate::error::ApiError::field("status", "unknown_status"))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }

@@ -66,7 +66,6 @@ async fn sides(
 
 async fn view(
     client: &deadpool_postgres::Client,
-    user: &Principal,
     a: Application,
     sides: &[Side],
 ) -> ApiResult<ApplicationView> {
@@ -82,7 +81,6 @@ async fn view(
     } else {
         None
     };
-    let _ = user;
     let history = apps::events(client, a.id).await?;
     Ok(ApplicationView {
         application: a,
@@ -135,11 +133,11 @@ pub async fn apply(
             let a = apps::find(&client, id)
                 .await?
                 .ok_or_else(ApiError::not_found)?;
-            return Ok(HttpResponse::Ok().json(view(&client, &user, a, &[Side::Worker]).await?));
+            return Ok(HttpResponse::Ok().json(view(&client, a, &[Side::Worker]).await?));
         }
         drop(tx);
         let sides = sides(&client, &user, &existing).await?;
-        return Ok(HttpResponse::Ok().json(view(&client, &user, existing, &sides).await?));
+        return Ok(HttpResponse::Ok().json(view(&client, existing, &sides).await?));
     }
     let id = apps::insert(&tx, opening.id, worker.id, "applied", true)
         .await?
@@ -150,7 +148,7 @@ pub async fn apply(
     let a = apps::find(&client, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(HttpResponse::Created().json(view(&client, &user, a, &[Side::Worker]).await?))
+    Ok(HttpResponse::Created().json(view(&client, a, &[Side::Worker]).await?))
 }
 
 fn audit_entry<'a>(action: &'a str, id: i64, home: &'a str) -> AuditEntry<'a> {
@@ -232,7 +230,7 @@ pub async fn invite(
     let a = apps::find(&client, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(HttpResponse::Created().json(view(&client, &employer, a, &[Side::Employer]).await?))
+    Ok(HttpResponse::Created().json(view(&client, a, &[Side::Employer]).await?))
 }
 
 /// One application with its history; 404 for anyone not party to it.
@@ -256,7 +254,7 @@ pub async fn get_application(
     if sides.is_empty() {
         return Err(ApiError::not_found());
     }
-    Ok(web::Json(view(&client, &user, a, &sides).await?))
+    Ok(web::Json(view(&client, a, &sides).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -380,7 +378,7 @@ pub async fn transition(
     let a = apps::find(&client, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(web::Json(view(&client, &user, a, &sides).await?))
+    Ok(web::Json(view(&client, a, &sides).await?))
 }
 
 #[derive(Deserialize, IntoParams)]

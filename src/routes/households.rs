@@ -141,11 +141,7 @@ pub async fn list_households(
         cursor: query.cursor.clone(),
     };
     let limit = page.limit()?;
-    if let Some(s) = &query.status {
-        if !households::STATUSES.contains(&s.as_str()) {
-            return Err(ApiError::field("status", "unknown_status"));
-        }
-    }
+    crate::validate::status_filter(query.status.as_deref(), &households::STATUSES)?;
     let client = state.pool.get().await?;
     let rows = households::list(
         &client,

@@ -376,11 +376,7 @@ pub async fn list_workers(
         cursor: query.cursor.clone(),
     };
     let limit = page.limit()?;
-    if let Some(s) = &query.status {
-        if !workers::STATUSES.contains(&s.as_str()) {
-            return Err(ApiError::field("status", "unknown_status"));
-        }
-    }
+    crate::validate::status_filter(query.status.as_deref(), &workers::STATUSES)?;
     let client = state.pool.get().await?;
     let rows = workers::list(
         &client,

@@ -38,8 +38,6 @@ pub struct Shared {
     pub live: RwLock<Arc<LiveIndex>>,
     /// Every change up to this number is searchable.
     pub visible: tokio::sync::watch::Sender<i64>,
-    /// Highest change number seen in the outbox.
-    pub latest: std::sync::atomic::AtomicI64,
 }
 
 impl Shared {
@@ -331,7 +329,7 @@ impl Indexer {
         }
         let (mut live, mut writer) = self.open_live()?;
         let mut progress = live.progress();
-        self.publish(&live, &progress);
+        self.publish(&progress);
         loop {
             match self.commands.try_recv() {
                 Ok(Command::Stop) | Err(std::sync::mpsc::TryRecvError::Disconnected) => {
@@ -344,7 +342,7 @@ impl Indexer {
                         // Swapped in before answering, so the caller's next search uses it.
                         (live, writer) = self.swap_to_current(writer)?;
                         progress = live.progress();
-                        self.publish(&live, &progress);
+                        self.publish(&progress);
                     }
                     let _ = reply.send(result);
                     continue;
@@ -355,7 +353,7 @@ impl Indexer {
             if index::current_generation(&self.dir) != Some(live.generation) {
                 (live, writer) = self.swap_to_current(writer)?;
                 progress = live.progress();
-                self.publish(&live, &progress);
+                self.publish(&progress);
             }
             let polled = poll(&mut client, &progress).await?;
             let next = advance(&progress, &polled);
@@ -367,7 +365,7 @@ impl Indexer {
             commit(&mut writer, &next)?;
             live.reader.reload()?;
             progress = next;
-            self.publish(&live, &progress);
+            self.publish(&progress);
         }
     }
 
@@ -387,12 +385,8 @@ impl Indexer {
         self.open_live()
     }
 
-    fn publish(&self, live: &LiveIndex, progress: &Progress) {
-        let _ = live;
+    fn publish(&self, progress: &Progress) {
         self.shared.visible.send_replace(progress.visible_upto());
-        self.shared
-            .latest
-            .fetch_max(progress.upto, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

@@ -72,7 +72,6 @@ impl SearchService {
         let shared = Arc::new(Shared {
             live: RwLock::new(Arc::new(LiveIndex::empty()?)),
             visible,
-            latest: std::sync::atomic::AtomicI64::new(0),
         });
         let handle = indexer::start(dir, db, shared.clone(), Duration::from_millis(50))?;
         Ok(SearchService {
