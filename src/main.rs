@@ -161,7 +161,7 @@ async fn import(
     all_or_nothing: bool,
 ) -> anyhow::Result<()> {
     use labormatch::imports::{self, ImportMode};
-    let bytes = std::fs::read(file)?;
+    let source = std::io::BufReader::new(std::fs::File::open(file)?);
     let database = Database::open(&settings).await?;
     db::migrate(&database.config).await?;
     let pool = db::build_pool(database.config.clone(), &settings)?;
@@ -180,8 +180,18 @@ async fn import(
         request_id: "cli".into(),
     };
     let result = match kind {
-        ImportKind::Households => imports::import_households(&pool, &actor, &bytes, mode).await,
-        ImportKind::Graduates => imports::import_graduates(&pool, &actor, &bytes, mode).await,
+        ImportKind::Households => {
+            match imports::Sheet::open(source, &imports::HOUSEHOLD_COLUMNS).await {
+                Ok(sheet) => imports::import_households(&pool, &actor, sheet, mode).await,
+                Err(e) => Err(e),
+            }
+        }
+        ImportKind::Graduates => {
+            match imports::Sheet::open(source, &imports::GRADUATE_COLUMNS).await {
+                Ok(sheet) => imports::import_graduates(&pool, &actor, sheet, mode).await,
+                Err(e) => Err(e),
+            }
+        }
     };
     match result {
         Ok(report) => {

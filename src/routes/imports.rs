@@ -1,13 +1,18 @@
 //! CSV uploads: households (officers) and graduates (training centers).
 
-use actix_web::{post, web};
+use std::pin::pin;
+
+use actix_web::post;
+use actix_web::web::{self, Bytes};
+use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use serde::Deserialize;
+use tokio::sync::mpsc;
 use utoipa::IntoParams;
 
 use crate::auth::{Auth, CenterStaff, OfficerOrAdmin};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::imports::{self, ImportMode, ImportReport};
+use crate::imports::{self, ChunkReader, ImportMode, ImportReport, Sheet};
 use crate::startup::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -18,24 +23,54 @@ pub struct ImportQuery {
     pub mode: ImportMode,
 }
 
-/// Reads the upload up to the import size limit.
-async fn read_body(state: &AppState, mut payload: web::Payload) -> ApiResult<Vec<u8>> {
-    let limit = state.settings.import_body_limit;
-    let mut body = Vec::new();
+/// Streams the upload into the CSV parser while `import` writes the rows it yields. The upload
+/// is cut off at the import size limit; if the import ends first (a missing column, say), the
+/// rest of the upload is not read.
+async fn stream_import<F, Fut>(
+    state: &AppState,
+    payload: web::Payload,
+    required: &'static [&'static str],
+    import: F,
+) -> ApiResult<ImportReport>
+where
+    F: FnOnce(Sheet) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<ImportReport>>,
+{
+    let (chunks_tx, chunks_rx) = mpsc::channel(imports::CHUNK_BUFFER);
+    let feed = feed(state.settings.import_body_limit, payload, chunks_tx);
+    let run = async move {
+        let sheet = Sheet::open(ChunkReader::new(chunks_rx), required).await?;
+        import(sheet).await
+    };
+    let (feed, run) = (pin!(feed), pin!(run));
+    match select(run, feed).await {
+        Either::Left((report, _)) => report,
+        Either::Right(((), run)) => run.await,
+    }
+}
+
+async fn feed(limit: usize, mut payload: web::Payload, chunks: mpsc::Sender<ApiResult<Bytes>>) {
+    let mut received = 0;
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError {
-            cause: Some(e.to_string()),
-            ..ApiError::new(ErrorCode::BadRequest)
-        })?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::new(ErrorCode::PayloadTooLarge));
+        let item = match chunk {
+            Ok(chunk) if received + chunk.len() > limit => {
+                Err(ApiError::new(ErrorCode::PayloadTooLarge))
+            }
+            Ok(chunk) => {
+                received += chunk.len();
+                Ok(chunk)
+            }
+            Err(e) => Err(ApiError {
+                cause: Some(e.to_string()),
+                ..ApiError::new(ErrorCode::BadRequest)
+            }),
+        };
+        let stop = item.is_err();
+        // A closed channel means the parser stopped; the import has its answer.
+        if chunks.send(item).await.is_err() || stop {
+            return;
         }
-        body.extend_from_slice(&chunk);
     }
-    if body.is_empty() {
-        return Err(ApiError::field("body", "empty_file"));
-    }
-    Ok(body)
 }
 
 /// Upload households as CSV (UTF-8, BOM optional, CRLF or LF; up to 100,000 rows). Columns:
@@ -60,8 +95,10 @@ pub async fn import_households(
     query: web::Query<ImportQuery>,
     payload: web::Payload,
 ) -> ApiResult<web::Json<ImportReport>> {
-    let body = read_body(&state, payload).await?;
-    let report = imports::import_households(&state.pool, &staff, &body, query.mode).await?;
+    let report = stream_import(&state, payload, &imports::HOUSEHOLD_COLUMNS, |sheet| {
+        imports::import_households(&state.pool, &staff, sheet, query.mode)
+    })
+    .await?;
     Ok(web::Json(report))
 }
 
@@ -87,7 +124,9 @@ pub async fn import_graduates(
     query: web::Query<ImportQuery>,
     payload: web::Payload,
 ) -> ApiResult<web::Json<ImportReport>> {
-    let body = read_body(&state, payload).await?;
-    let report = imports::import_graduates(&state.pool, &center, &body, query.mode).await?;
+    let report = stream_import(&state, payload, &imports::GRADUATE_COLUMNS, |sheet| {
+        imports::import_graduates(&state.pool, &center, sheet, query.mode)
+    })
+    .await?;
     Ok(web::Json(report))
 }

@@ -2,6 +2,7 @@
 //! truth) and turned into tantivy documents. No phone or ID number ever enters the index.
 
 use chrono::NaiveDate;
+use futures_util::{Stream, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use tantivy::schema::Facet;
 use tantivy::TantivyDocument;
@@ -67,56 +68,98 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
+/// What a worker document is made of; callers add the WHERE clause. One lateral subquery per
+/// worker gathers the skills and the words naming them.
+const WORKER_SELECT: &str = "SELECT w.id, w.name, w.gender, w.birth_year, w.home_region,
+        h.status AS household_status, w.min_wage, w.available_from, w.destinations,
+        w.accept_anywhere, w.brand_tags, w.languages,
+        coalesce(s.skills, '[]') AS skills, coalesce(s.skill_text, '') AS skill_text
+ FROM workers w
+ LEFT JOIN households h ON h.id = w.household_id
+ LEFT JOIN LATERAL (
+     SELECT json_agg(json_build_object(
+                'code', ws.occupation_code, 'certified', ws.source = 'certified',
+                'level', ws.level, 'years', ws.years_experience,
+                'certified_on', ws.certified_on) ORDER BY ws.id) AS skills,
+            string_agg(o.name || ' ' || array_to_string(o.aliases, ' ') || ' ' || ws.note, ' '
+                       ORDER BY ws.id) AS skill_text
+     FROM worker_skills ws JOIN occupations o ON o.code = ws.occupation_code
+     WHERE ws.worker_id = w.id) s ON true";
+
+fn worker_from_row(r: &tokio_postgres::Row) -> WorkerDoc {
+    let skills: serde_json::Value = r.get("skills");
+    let skills: Vec<SkillDoc> = serde_json::from_value(skills).unwrap_or_default();
+    let brand_tags: Vec<String> = r.get("brand_tags");
+    let skill_text: String = r.get("skill_text");
+    let name: String = r.get("name");
+    WorkerDoc {
+        id: r.get("id"),
+        display_name: mask_name(&name),
+        gender: r.get("gender"),
+        birth_year: r.get("birth_year"),
+        home_region: r.get("home_region"),
+        household_status: r.get("household_status"),
+        min_wage: r.get("min_wage"),
+        available_from: r.get("available_from"),
+        destinations: r.get("destinations"),
+        accept_anywhere: r.get("accept_anywhere"),
+        text: format!("{skill_text} {}", brand_tags.join(" ")),
+        skills,
+        brand_tags,
+        languages: r.get("languages"),
+    }
+}
+
 /// Available workers among `ids` (others are absent: the caller deletes them from the index).
 pub async fn load_workers(
     client: &impl GenericClient,
     ids: &[i64],
 ) -> Result<Vec<WorkerDoc>, tokio_postgres::Error> {
-    let rows = client
-        .query(
-            "SELECT w.id, w.name, w.gender, w.birth_year, w.home_region, h.status AS household_status,
-                    w.min_wage, w.available_from, w.destinations, w.accept_anywhere, w.brand_tags,
-                    w.languages,
-                    coalesce((SELECT json_agg(json_build_object(
-                                  'code', s.occupation_code, 'certified', s.source = 'certified',
-                                  'level', s.level, 'years', s.years_experience,
-                                  'certified_on', s.certified_on) ORDER BY s.id)
-                              FROM worker_skills s WHERE s.worker_id = w.id), '[]') AS skills,
-                    coalesce((SELECT string_agg(o.name || ' ' || array_to_string(o.aliases, ' ')
-                                                || ' ' || s.note, ' ')
-                              FROM worker_skills s JOIN occupations o ON o.code = s.occupation_code
-                              WHERE s.worker_id = w.id), '') AS skill_text
-             FROM workers w LEFT JOIN households h ON h.id = w.household_id
-             WHERE w.id = ANY($1) AND w.status = 'available'",
-            &[&ids],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let skills: serde_json::Value = r.get("skills");
-            let skills: Vec<SkillDoc> = serde_json::from_value(skills).unwrap_or_default();
-            let brand_tags: Vec<String> = r.get("brand_tags");
-            let skill_text: String = r.get("skill_text");
-            let name: String = r.get("name");
-            WorkerDoc {
-                id: r.get("id"),
-                display_name: mask_name(&name),
-                gender: r.get("gender"),
-                birth_year: r.get("birth_year"),
-                home_region: r.get("home_region"),
-                household_status: r.get("household_status"),
-                min_wage: r.get("min_wage"),
-                available_from: r.get("available_from"),
-                destinations: r.get("destinations"),
-                accept_anywhere: r.get("accept_anywhere"),
-                text: format!("{skill_text} {}", brand_tags.join(" ")),
-                skills,
-                brand_tags,
-                languages: r.get("languages"),
-            }
-        })
-        .collect())
+    let sql = format!("{WORKER_SELECT} WHERE w.id = ANY($1) AND w.status = 'available'");
+    let rows = client.query(&sql, &[&ids]).await?;
+    Ok(rows.iter().map(worker_from_row).collect())
+}
+
+/// Every available worker, as the rows arrive (a full rebuild never holds them all).
+pub async fn stream_workers(
+    client: &impl GenericClient,
+) -> Result<impl Stream<Item = Result<WorkerDoc, tokio_postgres::Error>>, tokio_postgres::Error> {
+    let sql = format!("{WORKER_SELECT} WHERE w.status = 'available'");
+    Ok(stream_rows(client, &sql)
+        .await?
+        .map_ok(|r| worker_from_row(&r)))
+}
+
+const OPENING_SELECT: &str = "SELECT o.id, o.employer_id, g.name AS employer_name, o.title,
+        o.description, o.work_region, o.wage_min, o.wage_max, o.required_occupations,
+        o.nice_occupations, o.start_date, o.deadline, o.headcount, o.housing, o.meals,
+        coalesce((SELECT string_agg(oc.name || ' ' || array_to_string(oc.aliases, ' '), ' ')
+                  FROM occupations oc
+                  WHERE oc.code = ANY(o.required_occupations || o.nice_occupations)), '')
+            AS occupation_text
+ FROM openings o JOIN organizations g ON g.id = o.employer_id";
+
+fn opening_from_row(r: &tokio_postgres::Row) -> OpeningDoc {
+    let title: String = r.get("title");
+    let description: String = r.get("description");
+    let occupation_text: String = r.get("occupation_text");
+    OpeningDoc {
+        id: r.get("id"),
+        employer_id: r.get("employer_id"),
+        employer_name: r.get("employer_name"),
+        text: format!("{title} {description} {occupation_text}"),
+        title,
+        work_region: r.get("work_region"),
+        wage_min: r.get("wage_min"),
+        wage_max: r.get("wage_max"),
+        required: r.get("required_occupations"),
+        nice: r.get("nice_occupations"),
+        start_date: r.get("start_date"),
+        deadline: r.get("deadline"),
+        headcount: r.get("headcount"),
+        housing: r.get("housing"),
+        meals: r.get("meals"),
+    }
 }
 
 /// Open openings among `ids`.
@@ -124,70 +167,31 @@ pub async fn load_openings(
     client: &impl GenericClient,
     ids: &[i64],
 ) -> Result<Vec<OpeningDoc>, tokio_postgres::Error> {
-    let rows = client
-        .query(
-            "SELECT o.id, o.employer_id, g.name AS employer_name, o.title, o.description,
-                    o.work_region, o.wage_min, o.wage_max, o.required_occupations,
-                    o.nice_occupations, o.start_date, o.deadline, o.headcount, o.housing, o.meals,
-                    coalesce((SELECT string_agg(oc.name || ' ' || array_to_string(oc.aliases, ' '), ' ')
-                              FROM occupations oc
-                              WHERE oc.code = ANY(o.required_occupations || o.nice_occupations)), '')
-                        AS occupation_text
-             FROM openings o JOIN organizations g ON g.id = o.employer_id
-             WHERE o.id = ANY($1) AND o.status = 'open'",
-            &[&ids],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let title: String = r.get("title");
-            let description: String = r.get("description");
-            let occupation_text: String = r.get("occupation_text");
-            OpeningDoc {
-                id: r.get("id"),
-                employer_id: r.get("employer_id"),
-                employer_name: r.get("employer_name"),
-                text: format!("{title} {description} {occupation_text}"),
-                title,
-                work_region: r.get("work_region"),
-                wage_min: r.get("wage_min"),
-                wage_max: r.get("wage_max"),
-                required: r.get("required_occupations"),
-                nice: r.get("nice_occupations"),
-                start_date: r.get("start_date"),
-                deadline: r.get("deadline"),
-                headcount: r.get("headcount"),
-                housing: r.get("housing"),
-                meals: r.get("meals"),
-            }
-        })
-        .collect())
+    let sql = format!("{OPENING_SELECT} WHERE o.id = ANY($1) AND o.status = 'open'");
+    let rows = client.query(&sql, &[&ids]).await?;
+    Ok(rows.iter().map(opening_from_row).collect())
 }
 
-/// Ids of every available worker and open opening (for a full rebuild).
-pub async fn all_ids(
+/// Every open opening, as the rows arrive.
+pub async fn stream_openings(
     client: &impl GenericClient,
-) -> Result<(Vec<i64>, Vec<i64>), tokio_postgres::Error> {
-    let workers = client
-        .query(
-            "SELECT id FROM workers WHERE status = 'available' ORDER BY id",
-            &[],
-        )
+) -> Result<impl Stream<Item = Result<OpeningDoc, tokio_postgres::Error>>, tokio_postgres::Error> {
+    let sql = format!("{OPENING_SELECT} WHERE o.status = 'open'");
+    Ok(stream_rows(client, &sql)
         .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    let openings = client
-        .query(
-            "SELECT id FROM openings WHERE status = 'open' ORDER BY id",
-            &[],
+        .map_ok(|r| opening_from_row(&r)))
+}
+
+async fn stream_rows(
+    client: &impl GenericClient,
+    sql: &str,
+) -> Result<tokio_postgres::RowStream, tokio_postgres::Error> {
+    client
+        .query_raw(
+            sql,
+            std::iter::empty::<&(dyn tokio_postgres::types::ToSql + Sync)>(),
         )
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    Ok((workers, openings))
+        .await
 }
 
 fn add_occupations(doc: &mut TantivyDocument, field: tantivy::schema::Field, codes: &[String]) {
@@ -234,8 +238,8 @@ pub fn worker_document(f: &Fields, w: &WorkerDoc) -> TantivyDocument {
     }
     doc.add_i64(f.wage, i64::from(w.min_wage));
     doc.add_i64(f.day, w.available_from.map(day_number).unwrap_or(0));
+    // Worker text is matched against opening titles in Chinese only: no English analysis.
     doc.add_text(f.text_zh, &w.text);
-    doc.add_text(f.text_en, &w.text);
     doc.add_text(f.data, serde_json::to_string(w).unwrap_or_default());
     doc
 }

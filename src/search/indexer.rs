@@ -10,6 +10,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use futures_util::TryStreamExt;
 use tantivy::{IndexWriter, Term};
 
 use super::documents::{self, opening_document, worker_document};
@@ -181,7 +182,7 @@ pub async fn build_generation(
     let started = Instant::now();
     let (generation, index) = index::create_generation(dir)?;
     let (_, fields) = super::schema::build_schema();
-    let mut writer: IndexWriter = index.writer(WRITER_MEMORY)?;
+    let writer: IndexWriter = index.writer(WRITER_MEMORY)?;
     // One snapshot for the documents and the outbox position, so nothing falls between them.
     let tx = snapshot(client).await?;
     let snap = tx
@@ -202,21 +203,14 @@ pub async fn build_generation(
             &[&upto],
         )
         .await?;
-    let (worker_ids, opening_ids) = documents::all_ids(&tx).await?;
-    let mut workers = 0;
-    for chunk in worker_ids.chunks(2_000) {
-        for w in documents::load_workers(&tx, chunk).await? {
-            writer.add_document(worker_document(&fields, &w))?;
-            workers += 1;
-        }
-    }
-    let mut openings = 0;
-    for chunk in opening_ids.chunks(2_000) {
-        for o in documents::load_openings(&tx, chunk).await? {
-            writer.add_document(opening_document(&fields, &o))?;
-            openings += 1;
-        }
-    }
+    // Rows stream in from PostgreSQL while a thread turns them into documents for the writer's
+    // indexing threads, so fetching, building and indexing overlap.
+    let (docs, received) = tokio::sync::mpsc::channel::<Doc>(4_096);
+    let adder = tokio::task::spawn_blocking(move || add_documents(writer, fields, received));
+    let sent = docs_from(&tx, docs).await;
+    // A send fails only when the adder stopped, and then the adder's error says why.
+    let (mut writer, workers, openings) = adder.await??;
+    sent?;
     tx.commit().await?;
     let progress = Progress {
         upto,
@@ -231,6 +225,49 @@ pub async fn build_generation(
         openings,
         millis: started.elapsed().as_millis(),
     })
+}
+
+enum Doc {
+    Worker(documents::WorkerDoc),
+    Opening(documents::OpeningDoc),
+}
+
+async fn docs_from(
+    tx: &tokio_postgres::Transaction<'_>,
+    docs: tokio::sync::mpsc::Sender<Doc>,
+) -> anyhow::Result<()> {
+    let workers = documents::stream_workers(tx).await?;
+    let mut workers = std::pin::pin!(workers);
+    while let Some(w) = workers.try_next().await? {
+        docs.send(Doc::Worker(w)).await?;
+    }
+    let openings = documents::stream_openings(tx).await?;
+    let mut openings = std::pin::pin!(openings);
+    while let Some(o) = openings.try_next().await? {
+        docs.send(Doc::Opening(o)).await?;
+    }
+    Ok(())
+}
+
+fn add_documents(
+    writer: IndexWriter,
+    fields: Fields,
+    mut received: tokio::sync::mpsc::Receiver<Doc>,
+) -> anyhow::Result<(IndexWriter, usize, usize)> {
+    let (mut workers, mut openings) = (0, 0);
+    while let Some(doc) = received.blocking_recv() {
+        match doc {
+            Doc::Worker(w) => {
+                writer.add_document(worker_document(&fields, &w))?;
+                workers += 1;
+            }
+            Doc::Opening(o) => {
+                writer.add_document(opening_document(&fields, &o))?;
+                openings += 1;
+            }
+        }
+    }
+    Ok((writer, workers, openings))
 }
 
 pub struct IndexerHandle {

@@ -1,8 +1,9 @@
 //! Matching in both directions, and free-text search of openings.
 //!
 //! Two stages: tantivy applies the hard filters (availability, destination, wage, deadline) and
-//! a cheap score (occupation closeness, certification, BM25 text relevance) to pick a shortlist;
-//! then every shortlisted pair is scored exactly, with each part of the score kept so the result
+//! a cheap score (occupation closeness, certification, BM25 text relevance) to pick a shortlist,
+//! searching the exact codes first and widening to unit and minor groups only while the
+//! shortlist is not full; then every shortlisted pair is scored exactly, with each part of the score kept so the result
 //! can explain itself. Ties break on id, so the order is deterministic.
 
 use std::collections::HashMap;
@@ -12,11 +13,12 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
-    TermSetQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, Query, QueryParser,
+    RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::tokenizer::TokenStream;
+use tantivy::DocSet;
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 use utoipa::ToSchema;
 
@@ -285,14 +287,35 @@ fn i64_range(field: tantivy::schema::Field, lo: Bound<i64>, hi: Bound<i64>) -> B
     Box::new(RangeQuery::new(map(lo), map(hi)))
 }
 
+/// How near an occupation must be to enter the shortlist. Candidates are searched tier by
+/// tier and the search stops at the first tier that fills the shortlist: for a common trade
+/// the exact code alone does, and a 150,000-worker minor group is never scanned.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Tier {
+    Exact,
+    Unit,
+    Minor,
+}
+
+impl Tier {
+    const ALL: [Tier; 3] = [Tier::Exact, Tier::Unit, Tier::Minor];
+}
+
 /// Should-clauses scoring occupation closeness: exact code > unit group > minor group, and a
-/// certified skill above a declared one. The minor groups also form the must-clause.
-fn occupation_clauses(f: &Fields, codes: &[String]) -> (Box<dyn Query>, Vec<Clause>) {
-    let mut minor = Vec::new();
+/// certified skill above a declared one; and the must-clause admitting codes as near as `tier`.
+fn occupation_clauses(f: &Fields, codes: &[String], tier: Tier) -> (Box<dyn Query>, Vec<Clause>) {
+    let mut admitted = Vec::new();
     let mut should: Vec<Clause> = Vec::new();
     for c in codes.iter().filter_map(|c| OccupationCode::parse(c).ok()) {
         let [_, minor_group, unit, exact] = c.ancestors();
-        minor.push(term(f.occupation, &minor_group));
+        admitted.push(term(
+            f.occupation,
+            match tier {
+                Tier::Exact => &exact,
+                Tier::Unit => &unit,
+                Tier::Minor => &minor_group,
+            },
+        ));
         for (field, text, boost) in [
             (f.occupation, &exact, 6.0),
             (f.occupation, &unit, 3.0),
@@ -308,7 +331,25 @@ fn occupation_clauses(f: &Fields, codes: &[String]) -> (Box<dyn Query>, Vec<Clau
             ));
         }
     }
-    (Box::new(TermSetQuery::new(minor)), should)
+    (Box::new(TermSetQuery::new(admitted)), should)
+}
+
+/// Searches tier by tier until the shortlist is full; `query_for` builds a tier's query.
+fn tiered_shortlist(
+    searcher: &Searcher,
+    mut query_for: impl FnMut(Tier) -> BooleanQuery,
+) -> tantivy::Result<Vec<(f32, DocAddress)>> {
+    let mut shortlist = Vec::new();
+    for tier in Tier::ALL {
+        shortlist = searcher.search(
+            &query_for(tier),
+            &TopDocs::with_limit(SHORTLIST).order_by_score(),
+        )?;
+        if shortlist.len() >= SHORTLIST {
+            break;
+        }
+    }
+    Ok(shortlist)
 }
 
 /// BM25 relevance of stored words (not user syntax) in a text field: one scored term query per
@@ -344,16 +385,31 @@ fn text_clause(
     Some(Box::new(BooleanQuery::new(clauses)))
 }
 
-/// Text relevance of the best-matching documents, for exact scoring of the shortlist.
-fn text_scores(
+/// BM25 relevance of `query` for each of `docs` (absent: no match). Each segment's scorer seeks
+/// the shortlisted documents in order, so the cost follows the shortlist, not the posting lists.
+fn text_relevance(
     searcher: &Searcher,
     query: Option<&dyn Query>,
+    docs: &[DocAddress],
 ) -> tantivy::Result<HashMap<DocAddress, f32>> {
+    let mut out = HashMap::new();
     let Some(query) = query else {
-        return Ok(HashMap::new());
+        return Ok(out);
     };
-    let top = searcher.search(query, &TopDocs::with_limit(4 * SHORTLIST).order_by_score())?;
-    Ok(top.into_iter().map(|(score, addr)| (addr, score)).collect())
+    let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+    let mut sorted = docs.to_vec();
+    sorted.sort();
+    for segment in sorted.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
+        let reader = searcher.segment_reader(segment[0].segment_ord);
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        for addr in segment {
+            // The scorer may already stand past this document (or be exhausted): no match.
+            if scorer.doc() <= addr.doc_id && scorer.seek(addr.doc_id) == addr.doc_id {
+                out.insert(*addr, scorer.score());
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn read_data<T: serde::de::DeserializeOwned>(
@@ -401,12 +457,6 @@ pub fn candidates(
 ) -> tantivy::Result<Vec<Candidate>> {
     let f = &live.fields;
     let codes: Vec<String> = o.required.iter().chain(o.nice.iter()).cloned().collect();
-    let (occupation_filter, mut clauses) = occupation_clauses(f, &codes);
-    clauses.push(filter(Box::new(TermQuery::new(
-        term(f.kind, "worker"),
-        IndexRecordOption::Basic,
-    ))));
-    clauses.push(filter(occupation_filter));
     let mut regions: Vec<Term> = RegionCode::parse(&o.work_region)
         .map(|r| r.lineage())
         .unwrap_or_default()
@@ -414,31 +464,40 @@ pub fn candidates(
         .map(|r| term(f.region, r))
         .collect();
     regions.push(term(f.region, "*"));
-    clauses.push(filter(Box::new(TermSetQuery::new(regions))));
-    clauses.push(filter(i64_range(
-        f.wage,
-        Bound::Unbounded,
-        Bound::Included(i64::from(o.wage_max)),
-    )));
-    clauses.push(filter(i64_range(
-        f.day,
-        Bound::Unbounded,
-        Bound::Included(day_number(o.start_date)),
-    )));
-    if let Some(scope) = home_scope {
+    let query_for = |tier: Tier| {
+        let (occupation_filter, mut clauses) = occupation_clauses(f, &codes, tier);
         clauses.push(filter(Box::new(TermQuery::new(
-            term(f.home, scope),
+            term(f.kind, "worker"),
             IndexRecordOption::Basic,
         ))));
-    }
-    if let Some(text) = text_clause(live, f.text_zh, &o.title) {
-        clauses.push((Occur::Should, Box::new(BoostQuery::new(text, 1.0))));
-    }
-    let query = BooleanQuery::new(clauses);
+        clauses.push(filter(occupation_filter));
+        clauses.push(filter(Box::new(TermSetQuery::new(regions.clone()))));
+        clauses.push(filter(i64_range(
+            f.wage,
+            Bound::Unbounded,
+            Bound::Included(i64::from(o.wage_max)),
+        )));
+        clauses.push(filter(i64_range(
+            f.day,
+            Bound::Unbounded,
+            Bound::Included(day_number(o.start_date)),
+        )));
+        if let Some(scope) = home_scope {
+            clauses.push(filter(Box::new(TermQuery::new(
+                term(f.home, scope),
+                IndexRecordOption::Basic,
+            ))));
+        }
+        if let Some(text) = text_clause(live, f.text_zh, &o.title) {
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(text, 1.0))));
+        }
+        BooleanQuery::new(clauses)
+    };
     let searcher = live.reader.searcher();
-    let shortlist = searcher.search(&query, &TopDocs::with_limit(SHORTLIST).order_by_score())?;
+    let shortlist = tiered_shortlist(&searcher, query_for)?;
     let text_only = text_clause(live, f.text_zh, &o.title);
-    let relevance_of = text_scores(&searcher, text_only.as_deref())?;
+    let addrs: Vec<DocAddress> = shortlist.iter().map(|(_, addr)| *addr).collect();
+    let relevance_of = text_relevance(&searcher, text_only.as_deref(), &addrs)?;
     let mut out = Vec::new();
     for (_, addr) in shortlist {
         let Some(w) = read_data::<WorkerDoc>(&searcher, f, addr) else {
@@ -514,39 +573,41 @@ pub fn matches_for_worker(
     if codes.is_empty() {
         return Ok(Vec::new());
     }
-    let (occupation_filter, mut clauses) = occupation_clauses(f, &codes);
-    clauses.push(filter(Box::new(TermQuery::new(
-        term(f.kind, "opening"),
-        IndexRecordOption::Basic,
-    ))));
-    clauses.push(filter(occupation_filter));
-    if !w.accept_anywhere {
-        let regions: Vec<Term> = w.destinations.iter().map(|d| term(f.region, d)).collect();
-        clauses.push(filter(Box::new(TermSetQuery::new(regions))));
-    }
-    clauses.push(filter(i64_range(
-        f.wage,
-        Bound::Included(i64::from(w.min_wage)),
-        Bound::Unbounded,
-    )));
-    clauses.push(filter(i64_range(
-        f.deadline,
-        Bound::Included(day_number(today)),
-        Bound::Unbounded,
-    )));
-    if let Some(from) = w.available_from {
+    let query_for = |tier: Tier| {
+        let (occupation_filter, mut clauses) = occupation_clauses(f, &codes, tier);
+        clauses.push(filter(Box::new(TermQuery::new(
+            term(f.kind, "opening"),
+            IndexRecordOption::Basic,
+        ))));
+        clauses.push(filter(occupation_filter));
+        if !w.accept_anywhere {
+            let regions: Vec<Term> = w.destinations.iter().map(|d| term(f.region, d)).collect();
+            clauses.push(filter(Box::new(TermSetQuery::new(regions))));
+        }
         clauses.push(filter(i64_range(
-            f.day,
-            Bound::Included(day_number(from)),
+            f.wage,
+            Bound::Included(i64::from(w.min_wage)),
             Bound::Unbounded,
         )));
-    }
-    if let Some(text) = text_clause(live, f.text_zh, &w.text) {
-        clauses.push((Occur::Should, text));
-    }
-    let query = BooleanQuery::new(clauses);
+        clauses.push(filter(i64_range(
+            f.deadline,
+            Bound::Included(day_number(today)),
+            Bound::Unbounded,
+        )));
+        if let Some(from) = w.available_from {
+            clauses.push(filter(i64_range(
+                f.day,
+                Bound::Included(day_number(from)),
+                Bound::Unbounded,
+            )));
+        }
+        if let Some(text) = text_clause(live, f.text_zh, &w.text) {
+            clauses.push((Occur::Should, text));
+        }
+        BooleanQuery::new(clauses)
+    };
     let searcher = live.reader.searcher();
-    let shortlist = searcher.search(&query, &TopDocs::with_limit(SHORTLIST).order_by_score())?;
+    let shortlist = tiered_shortlist(&searcher, query_for)?;
     let mut out = Vec::new();
     for (_, addr) in shortlist {
         let Some(o) = read_data::<OpeningDoc>(&searcher, f, addr) else {
@@ -846,6 +907,77 @@ mod tests {
             &names
         )
         .is_none());
+    }
+
+    /// `n` welders (exact code), one worker of the same unit group, each text "焊工 {extra}".
+    fn index_of(n: usize) -> LiveIndex {
+        let live = LiveIndex::empty().unwrap();
+        let mut writer: tantivy::IndexWriter =
+            live.index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let add = |id: i64, code: &str, text: &str| {
+            let mut w = worker(vec![skill(code, true)], None);
+            w.id = id;
+            w.text = text.into();
+            writer
+                .add_document(super::super::documents::worker_document(&live.fields, &w))
+                .unwrap();
+        };
+        for i in 0..n {
+            let text = if i % 2 == 0 {
+                "焊工 电焊"
+            } else {
+                "焊工"
+            };
+            add(i as i64 + 1, "6-18-02-04", text);
+        }
+        add(100_000, "6-18-02-05", "焊工 电焊");
+        writer.commit().unwrap();
+        live.reader.reload().unwrap();
+        live
+    }
+
+    fn ranked(live: &LiveIndex) -> Vec<Candidate> {
+        candidates(
+            live,
+            &opening(),
+            None,
+            today(),
+            &MatchWeights::default(),
+            &Names::new(),
+            SHORTLIST + 10,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_full_exact_tier_keeps_wider_groups_out() {
+        let few = ranked(&index_of(10));
+        assert_eq!(few.len(), 11, "the unit group widens a short list");
+        assert_eq!(few.last().unwrap().worker_id, 100_000);
+        let many = ranked(&index_of(SHORTLIST + 5));
+        assert_eq!(many.len(), SHORTLIST);
+        assert!(many.iter().all(|c| c.worker_id != 100_000));
+    }
+
+    #[test]
+    fn text_relevance_equals_a_full_search() {
+        let live = index_of(50);
+        let searcher = live.reader.searcher();
+        let query = text_clause(&live, live.fields.text_zh, "焊工 电焊").unwrap();
+        let full: HashMap<DocAddress, f32> = searcher
+            .search(&*query, &TopDocs::with_limit(1_000).order_by_score())
+            .unwrap()
+            .into_iter()
+            .map(|(score, addr)| (addr, score))
+            .collect();
+        let all: Vec<DocAddress> = (0..51).map(|d| DocAddress::new(0, d)).rev().collect();
+        let seeked = text_relevance(&searcher, Some(&*query), &all).unwrap();
+        assert_eq!(seeked.len(), full.len());
+        for (addr, score) in &full {
+            assert!((seeked[addr] - score).abs() < 1e-6);
+        }
+        // Every even welder says 电焊 as well: they score higher.
+        assert!(seeked[&DocAddress::new(0, 0)] > seeked[&DocAddress::new(0, 1)]);
     }
 
     #[test]

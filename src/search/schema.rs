@@ -34,7 +34,8 @@ pub struct Fields {
     pub day: Field,
     /// Openings: deadline (days since 1970).
     pub deadline: Field,
-    /// Chinese text (jieba) and English text (stemmed) of the same words.
+    /// Chinese text (jieba) and English text (stemmed) of the same words; workers' text goes
+    /// into `text_zh` only (only free-text search of openings reads `text_en`).
     pub text_zh: Field,
     pub text_en: Field,
     /// Openings' title, boosted in free-text search.

@@ -19,7 +19,9 @@ use crate::db::workers::{self, WorkerInput, WorkerRecord};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::validate::{self, Problems};
 
-pub const MAX_ROWS: usize = 100_000;
+mod sheet;
+
+pub use sheet::{ChunkReader, Sheet, CHUNK_BUFFER, MAX_ROWS};
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -69,74 +71,6 @@ impl ImportReport {
             Upsert::Updated => self.updated += 1,
             Upsert::Unchanged => self.unchanged += 1,
         }
-    }
-}
-
-/// Parsed CSV: header names (trimmed, lower-cased) and records, BOM and CRLF handled.
-struct Sheet {
-    columns: HashMap<String, usize>,
-    records: Vec<csv::StringRecord>,
-}
-
-fn read_sheet(bytes: &[u8], required: &[&str]) -> ApiResult<Sheet> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if std::str::from_utf8(bytes).is_err() {
-        return Err(ApiError::msg(
-            crate::error::ErrorCode::BadRequest,
-            "文件不是 UTF-8 编码的 CSV，请在表格软件中另存为“CSV UTF-8”",
-            "The file is not UTF-8 CSV; save it as \"CSV UTF-8\" from the spreadsheet",
-        ));
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
-    let headers = reader
-        .headers()
-        .map_err(|_| ApiError::field("header", "unreadable_header"))?
-        .clone();
-    let columns: HashMap<String, usize> = headers
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.trim().to_ascii_lowercase(), i))
-        .collect();
-    let missing: Vec<FieldError> = required
-        .iter()
-        .filter(|c| !columns.contains_key(**c))
-        .map(|c| FieldError {
-            field: (*c).to_string(),
-            reason: "missing_column".into(),
-        })
-        .collect();
-    if !missing.is_empty() {
-        return Err(ApiError::validation(missing));
-    }
-    let mut records = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map(|p| p.line()).unwrap_or(0);
-            ApiError::validation(vec![FieldError {
-                field: format!("line {line}"),
-                reason: "malformed_csv".into(),
-            }])
-        })?;
-        if record.iter().all(|f| f.is_empty()) {
-            continue;
-        }
-        if records.len() >= MAX_ROWS {
-            return Err(ApiError::field("rows", "more_than_100000_rows"));
-        }
-        records.push(record);
-    }
-    Ok(Sheet { columns, records })
-}
-
-impl Sheet {
-    fn get<'a>(&self, record: &'a csv::StringRecord, column: &str) -> Option<&'a str> {
-        self.columns
-            .get(column)
-            .and_then(|i| record.get(*i))
-            .filter(|v| !v.is_empty())
     }
 }
 
@@ -192,19 +126,20 @@ pub const HOUSEHOLD_COLUMNS: [&str; 5] = [
 pub async fn import_households(
     pool: &Pool,
     actor: &Principal,
-    bytes: &[u8],
+    mut sheet: Sheet,
     mode: ImportMode,
 ) -> ApiResult<ImportReport> {
-    let sheet = read_sheet(bytes, &HOUSEHOLD_COLUMNS)?;
     let mut client = pool.get().await?;
     let regions = load_regions(&client).await?;
     let mut tx = client.transaction().await?;
-    let mut report = ImportReport {
-        rows: sheet.records.len(),
-        ..Default::default()
-    };
-    for (i, record) in sheet.records.iter().enumerate() {
-        let row = i + 2;
+    let mut report = ImportReport::default();
+    while let Some(next) = sheet.next().await {
+        let sheet::Row {
+            number: row,
+            record,
+        } = next?;
+        report.rows += 1;
+        let record = &record;
         let mut p = Problems::default();
         let status_raw = sheet.get(record, "status").unwrap_or("");
         let status = STATUS_WORDS
@@ -331,20 +266,20 @@ pub const GRADUATE_COLUMNS: [&str; 6] = [
 pub async fn import_graduates(
     pool: &Pool,
     actor: &Principal,
-    bytes: &[u8],
+    mut sheet: Sheet,
     mode: ImportMode,
 ) -> ApiResult<ImportReport> {
-    let sheet = read_sheet(bytes, &GRADUATE_COLUMNS)?;
     let mut client = pool.get().await?;
     let mut tx = client.transaction().await?;
-    let mut report = ImportReport {
-        rows: sheet.records.len(),
-        ..Default::default()
-    };
-    for (i, record) in sheet.records.iter().enumerate() {
-        let row = i + 2;
+    let mut report = ImportReport::default();
+    while let Some(next) = sheet.next().await {
+        let sheet::Row {
+            number: row,
+            record,
+        } = next?;
+        report.rows += 1;
         let sp = tx.savepoint(format!("row{row}")).await?;
-        match graduate_row(&sp, actor, &sheet, record, row).await? {
+        match graduate_row(&sp, actor, &sheet, &record, row).await? {
             Ok(outcome) => {
                 sp.commit().await?;
                 report.count(outcome);
@@ -524,16 +459,6 @@ async fn graduate_row(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sheets_handle_bom_crlf_and_blank_lines() {
-        let text = "\u{feff}Registry_Number,county_code,village,member_count,status\r\nA,630224,x,3,监测户\r\n\r\n";
-        let sheet = read_sheet(text.as_bytes(), &HOUSEHOLD_COLUMNS).unwrap();
-        assert_eq!(sheet.records.len(), 1);
-        assert_eq!(sheet.get(&sheet.records[0], "registry_number"), Some("A"));
-        assert!(read_sheet(b"a,b\n1,2\n", &HOUSEHOLD_COLUMNS).is_err());
-        assert!(read_sheet(b"\xff\xfe", &HOUSEHOLD_COLUMNS).is_err());
-    }
 
     #[test]
     fn dates_and_booleans() {
