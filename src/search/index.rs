@@ -29,8 +29,14 @@ impl LiveIndex {
         LiveIndex::from_index(index, generation)
     }
 
-    fn from_index(index: Index, generation: u64) -> anyhow::Result<LiveIndex> {
+    fn from_index(mut index: Index, generation: u64) -> anyhow::Result<LiveIndex> {
         register_tokenizers(&index);
+        // Segments are searched in parallel: one query's latency drops with the cores; under
+        // concurrent load the same threads are shared.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if threads > 1 {
+            index.set_multithread_executor(threads)?;
+        }
         let (_, fields) = build_schema();
         // Reloaded explicitly after each commit, so the indexer knows when a change is visible.
         let reader = index

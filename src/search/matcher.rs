@@ -14,7 +14,7 @@ use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, Query, QueryParser,
-    RangeQuery, TermQuery, TermSetQuery,
+    RangeQuery, TermQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::tokenizer::TokenStream;
@@ -290,7 +290,7 @@ fn i64_range(field: tantivy::schema::Field, lo: Bound<i64>, hi: Bound<i64>) -> B
 /// How near an occupation must be to enter the shortlist. Candidates are searched tier by
 /// tier and the search stops at the first tier that fills the shortlist: for a common trade
 /// the exact code alone does, and a 150,000-worker minor group is never scanned.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Tier {
     Exact,
     Unit,
@@ -299,6 +299,25 @@ enum Tier {
 
 impl Tier {
     const ALL: [Tier; 3] = [Tier::Exact, Tier::Unit, Tier::Minor];
+}
+
+/// Documents with any of `terms`. Not a `TermSetQuery`: that one fills a bitset from every
+/// posting of every term before the search starts (a quarter of the index for "*" and a
+/// province), where a union of term queries is only advanced as far as the intersection asks.
+fn any_of(mut terms: Vec<Term>) -> Box<dyn Query> {
+    terms.sort();
+    terms.dedup();
+    if terms.len() == 1 {
+        return Box::new(TermQuery::new(terms.remove(0), IndexRecordOption::Basic));
+    }
+    let clauses: Vec<Clause> = terms
+        .into_iter()
+        .map(|t| {
+            let q: Box<dyn Query> = Box::new(TermQuery::new(t, IndexRecordOption::Basic));
+            (Occur::Should, q)
+        })
+        .collect();
+    Box::new(BooleanQuery::new(clauses))
 }
 
 /// Should-clauses scoring occupation closeness: exact code > unit group > minor group, and a
@@ -316,12 +335,15 @@ fn occupation_clauses(f: &Fields, codes: &[String], tier: Tier) -> (Box<dyn Quer
                 Tier::Minor => &minor_group,
             },
         ));
-        for (field, text, boost) in [
-            (f.occupation, &exact, 6.0),
-            (f.occupation, &unit, 3.0),
-            (f.occupation, &minor_group, 1.0),
-            (f.certified, &exact, 3.0),
-        ] {
+        // Closeness coarser than the tier adds about the same to every document the tier
+        // admits: no clause for it, so its long posting list is not walked.
+        let levels = [
+            (f.occupation, &exact, 6.0, Tier::Exact),
+            (f.occupation, &unit, 3.0, Tier::Unit),
+            (f.occupation, &minor_group, 1.0, Tier::Minor),
+            (f.certified, &exact, 3.0, Tier::Exact),
+        ];
+        for (field, text, boost, _) in levels.into_iter().filter(|l| l.3 <= tier) {
             should.push((
                 Occur::Should,
                 Box::new(ConstScoreQuery::new(
@@ -331,7 +353,7 @@ fn occupation_clauses(f: &Fields, codes: &[String], tier: Tier) -> (Box<dyn Quer
             ));
         }
     }
-    (Box::new(TermSetQuery::new(admitted)), should)
+    (any_of(admitted), should)
 }
 
 /// Searches tier by tier until the shortlist is full; `query_for` builds a tier's query.
@@ -471,7 +493,7 @@ pub fn candidates(
             IndexRecordOption::Basic,
         ))));
         clauses.push(filter(occupation_filter));
-        clauses.push(filter(Box::new(TermSetQuery::new(regions.clone()))));
+        clauses.push(filter(any_of(regions.clone())));
         clauses.push(filter(i64_range(
             f.wage,
             Bound::Unbounded,
@@ -498,25 +520,39 @@ pub fn candidates(
     let text_only = text_clause(live, f.text_zh, &o.title);
     let addrs: Vec<DocAddress> = shortlist.iter().map(|(_, addr)| *addr).collect();
     let relevance_of = text_relevance(&searcher, text_only.as_deref(), &addrs)?;
-    let mut out = Vec::new();
-    for (_, addr) in shortlist {
-        let Some(w) = read_data::<WorkerDoc>(&searcher, f, addr) else {
-            continue;
-        };
-        let relevance = relevance_of.get(&addr).copied().map(squash).unwrap_or(0.0);
-        if let Some(explanation) = score_pair(o, &w, relevance, today, weights, names) {
-            out.push(Candidate {
-                worker_id: w.id,
-                display_name: w.display_name,
-                gender: w.gender,
-                birth_year: w.birth_year,
-                home_region: w.home_region,
-                brand_tags: w.brand_tags,
-                score: explanation.score.total,
-                explanation,
-            });
+    // Reading, parsing and scoring the shortlist is a third of the work: split it over the
+    // index's search threads.
+    let score_part = |part: &[(f32, DocAddress)]| -> tantivy::Result<Vec<Candidate>> {
+        let mut scored = Vec::with_capacity(part.len());
+        for (_, addr) in part {
+            let Some(w) = read_data::<WorkerDoc>(&searcher, f, *addr) else {
+                continue;
+            };
+            let relevance = relevance_of.get(addr).copied().map(squash).unwrap_or(0.0);
+            if let Some(explanation) = score_pair(o, &w, relevance, today, weights, names) {
+                scored.push(Candidate {
+                    worker_id: w.id,
+                    display_name: w.display_name,
+                    gender: w.gender,
+                    birth_year: w.birth_year,
+                    home_region: w.home_region,
+                    brand_tags: w.brand_tags,
+                    score: explanation.score.total,
+                    explanation,
+                });
+            }
         }
-    }
+        Ok(scored)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let part_len = shortlist.len().div_ceil(threads).max(1);
+    let mut out: Vec<Candidate> = live
+        .index
+        .search_executor()
+        .map(score_part, shortlist.chunks(part_len))?
+        .into_iter()
+        .flatten()
+        .collect();
     out.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
@@ -582,7 +618,7 @@ pub fn matches_for_worker(
         clauses.push(filter(occupation_filter));
         if !w.accept_anywhere {
             let regions: Vec<Term> = w.destinations.iter().map(|d| term(f.region, d)).collect();
-            clauses.push(filter(Box::new(TermSetQuery::new(regions))));
+            clauses.push(filter(any_of(regions)));
         }
         clauses.push(filter(i64_range(
             f.wage,

@@ -188,3 +188,54 @@ async fn graduates_csv_certifies_workers_once() {
     assert_eq!(report["failed"], 3);
     assert_eq!(report["errors"][0]["reason"], "unknown_course_or_not_yours");
 }
+
+#[tokio::test]
+async fn an_upload_cut_off_at_the_limit_saves_nothing() {
+    let app = crate::helpers::spawn_app_with(|s| s.import_body_limit = 64 * 1024).await;
+    let admin = app.admin_token().await;
+    // About 200 KiB of good rows: the first thousand or so are read and written before the
+    // limit is reached, and must be rolled back.
+    let mut body = String::from("registry_number,county_code,village,member_count,status\n");
+    for i in 0..5_000 {
+        body.push_str(&format!("CUT-{i:06},630224,甘都镇,4,贫困户\n"));
+    }
+    let (status, report) = upload(&app, "/api/v1/imports/households", &admin, &body).await;
+    assert_eq!(status, 413, "{report}");
+    assert_eq!(report["code"], "payload_too_large");
+    let count: i64 = app
+        .db()
+        .await
+        .query_one("SELECT count(*) FROM households", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 0);
+    // Not UTF-8 (a GBK spreadsheet): refused whole, with the line.
+    let mut gbk =
+        b"registry_number,county_code,village,member_count,status\nA-1,630224,x,4,other\n".to_vec();
+    gbk.extend_from_slice(b"A-2,630224,\xb8\xca\xb6\xbc,4,other\n");
+    let resp = app
+        .client
+        .post(app.url("/api/v1/imports/households"))
+        .bearer_auth(&admin)
+        .header("content-type", "text/csv")
+        .body(gbk)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["details"][0]["field"], "line 3", "{body}");
+    assert_eq!(body["details"][0]["reason"], "not_utf8");
+    let count: i64 = app
+        .db()
+        .await
+        .query_one("SELECT count(*) FROM households", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        count, 0,
+        "the good row before the bad bytes is rolled back too"
+    );
+}
