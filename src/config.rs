@@ -28,6 +28,8 @@ pub struct Settings {
     pub login_max_failures: u32,
     pub login_window: Duration,
     pub search_max_concurrency: usize,
+    /// Ranked items (candidates, matches) kept by each result cache; 0 turns caching off.
+    pub result_cache_items: usize,
     pub read_your_writes_wait: Duration,
     pub weights: MatchWeights,
     pub followup_months: Vec<u32>,
@@ -142,6 +144,7 @@ impl Settings {
             login_max_failures: parse_var("LABORMATCH_LOGIN_MAX_FAILURES", 5)?,
             login_window: seconds_var("LABORMATCH_LOGIN_WINDOW_SECS", 15 * 60)?,
             search_max_concurrency: parse_var("LABORMATCH_SEARCH_MAX_CONCURRENCY", 64)?,
+            result_cache_items: parse_var("LABORMATCH_RESULT_CACHE_ITEMS", 50_000)?,
             read_your_writes_wait: millis_var("LABORMATCH_READ_YOUR_WRITES_WAIT_MS", 3_000)?,
             weights,
             followup_months,

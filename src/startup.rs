@@ -65,6 +65,7 @@ impl Application {
             settings.index_dir.clone(),
             db_config.clone(),
             settings.search_max_concurrency,
+            settings.result_cache_items,
         )
         .await?;
         let state = web::Data::new(AppState {

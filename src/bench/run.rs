@@ -461,7 +461,7 @@ async fn write_to_visible(
 ) -> anyhow::Result<(Latency, (usize, Duration, Duration))> {
     let mut client = crate::db::connect(config).await?;
     let service =
-        crate::search::SearchService::start(index_dir.to_path_buf(), config.clone(), 4).await?;
+        crate::search::SearchService::start(index_dir.to_path_buf(), config.clone(), 4, 0).await?;
     let latest: i64 = client
         .query_one("SELECT coalesce(max(seq), 0) FROM index_changes", &[])
         .await?

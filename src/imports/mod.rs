@@ -133,6 +133,8 @@ pub async fn import_households(
     let regions = load_regions(&client).await?;
     let mut tx = client.transaction().await?;
     let mut report = ImportReport::default();
+    let mut batch = Vec::with_capacity(BATCH_ROWS);
+    let mut batch_keys = std::collections::HashSet::new();
     while let Some(next) = sheet.next().await {
         let sheet::Row {
             number: row,
@@ -186,34 +188,92 @@ pub async fn import_households(
             report.fail(row, problems);
             continue;
         }
-        // A savepoint per row: a row the database refuses does not spoil the others.
-        let sp = tx.savepoint(format!("row{row}")).await?;
-        match households::upsert(&sp, &input).await {
-            Ok((household, outcome)) => {
-                if outcome != Upsert::Unchanged {
-                    audit::record(
-                        &sp,
-                        actor,
-                        AuditEntry {
-                            action: "import",
-                            entity: "household",
-                            entity_id: household.id.to_string(),
-                            region_code: Some(&household.county_code),
-                            details: serde_json::json!({ "row": row }),
-                        },
-                    )
-                    .await?;
+        // A registry number twice in one file: the later row wins, so it waits for the earlier.
+        if !batch_keys.insert(input.registry_number.clone()) {
+            save_households(&mut tx, actor, &mut batch, &mut report).await?;
+            batch_keys.clear();
+            batch_keys.insert(input.registry_number.clone());
+        }
+        batch.push((row, input));
+        if batch.len() >= BATCH_ROWS {
+            save_households(&mut tx, actor, &mut batch, &mut report).await?;
+            batch_keys.clear();
+        }
+    }
+    save_households(&mut tx, actor, &mut batch, &mut report).await?;
+    finish(tx, mode, report).await
+}
+
+/// Valid household rows saved together (see `save_households`).
+const BATCH_ROWS: usize = 500;
+
+/// Saves a batch of valid rows. Almost every valid row is accepted, so a batch's statements are
+/// sent pipelined (one round trip's wait for the lot, not several per row) inside one
+/// savepoint; only when the database refuses one of them is the batch redone row by row, each
+/// in its own savepoint, to report which row it was and keep the others.
+async fn save_households(
+    tx: &mut deadpool_postgres::Transaction<'_>,
+    actor: &Principal,
+    batch: &mut Vec<(usize, HouseholdInput)>,
+    report: &mut ImportReport,
+) -> ApiResult<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let sp = tx.savepoint("batch").await?;
+    let saved = futures_util::future::join_all(
+        batch
+            .iter()
+            .map(|(row, input)| save_household(&sp, actor, *row, input)),
+    )
+    .await;
+    if saved.iter().all(Result::is_ok) {
+        sp.commit().await?;
+        for outcome in saved.into_iter().flatten() {
+            report.count(outcome);
+        }
+    } else {
+        sp.rollback().await?;
+        for (row, input) in batch.iter() {
+            let sp = tx.savepoint(format!("row{row}")).await?;
+            match save_household(&sp, actor, *row, input).await {
+                Ok(outcome) => {
+                    sp.commit().await?;
+                    report.count(outcome);
                 }
-                sp.commit().await?;
-                report.count(outcome);
-            }
-            Err(e) => {
-                sp.rollback().await?;
-                report.fail(row, vec![db_problem("registry_number", e)?]);
+                Err(e) => {
+                    sp.rollback().await?;
+                    report.fail(*row, vec![db_problem("registry_number", e)?]);
+                }
             }
         }
     }
-    finish(tx, mode, report).await
+    batch.clear();
+    Ok(())
+}
+
+async fn save_household(
+    client: &deadpool_postgres::Transaction<'_>,
+    actor: &Principal,
+    row: usize,
+    input: &HouseholdInput,
+) -> ApiResult<Upsert> {
+    let (household, outcome) = households::upsert(client, input).await?;
+    if outcome != Upsert::Unchanged {
+        audit::record(
+            client,
+            actor,
+            AuditEntry {
+                action: "import",
+                entity: "household",
+                entity_id: household.id.to_string(),
+                region_code: Some(&household.county_code),
+                details: serde_json::json!({ "row": row }),
+            },
+        )
+        .await?;
+    }
+    Ok(outcome)
 }
 
 /// A database refusal of one row becomes a row error; anything else stops the import.
@@ -234,6 +294,8 @@ async fn finish(
     mode: ImportMode,
     mut report: ImportReport,
 ) -> ApiResult<ImportReport> {
+    // Rows saved in batches report database refusals after later rows' validation errors.
+    report.errors.sort_by_key(|e| e.row);
     if mode == ImportMode::AllOrNothing && report.failed > 0 {
         tx.rollback().await?;
         report.inserted = 0;

@@ -115,25 +115,33 @@ pub async fn candidates(
     let names = state.search.names.clone();
     let suggester = state.search.suggester.clone();
     let today = today();
-    let (items, inferred) = state
+    let question =
+        serde_json::to_string(&(&doc, &scope, limit, today)).map_err(ApiError::internal)?;
+    let answer = state
         .search
-        .run(move |live| {
-            // The title may name a trade more precisely than the codes chosen: take its best
-            // suggestion as a nice-to-have occupation.
-            let mut inferred = Vec::new();
-            if let Ok(top) = suggester.suggest(&doc.title, 1) {
-                for s in top {
-                    if !doc.required.contains(&s.code) && !doc.nice.contains(&s.code) {
-                        doc.nice.push(s.code.clone());
-                        inferred.push(s.code);
+        .run_cached(
+            &state.search.candidate_cache,
+            question,
+            |(items, _)| items.len(),
+            move |live| {
+                // The title may name a trade more precisely than the codes chosen: take its
+                // best suggestion as a nice-to-have occupation.
+                let mut inferred = Vec::new();
+                if let Ok(top) = suggester.suggest(&doc.title, 1) {
+                    for s in top {
+                        if !doc.required.contains(&s.code) && !doc.nice.contains(&s.code) {
+                            doc.nice.push(s.code.clone());
+                            inferred.push(s.code);
+                        }
                     }
                 }
-            }
-            matcher::candidates(live, &doc, scope.as_deref(), today, &weights, &names, limit)
-                .map(|c| (c, inferred))
-        })
+                matcher::candidates(live, &doc, scope.as_deref(), today, &weights, &names, limit)
+                    .map(|c| (c, inferred))
+            },
+        )
         .await?
         .map_err(ApiError::internal)?;
+    let (items, inferred) = (answer.0.clone(), answer.1.clone());
     Ok(web::Json(CandidateList {
         opening_id: id,
         opening_status: opening.status,
@@ -187,11 +195,16 @@ pub async fn my_matches(
     let weights = state.settings.weights;
     let names = state.search.names.clone();
     let today = today();
+    let question = serde_json::to_string(&(&doc, limit, today)).map_err(ApiError::internal)?;
     let items = state
         .search
-        .run(move |live| matcher::matches_for_worker(live, &doc, today, &weights, &names, limit))
+        .run_cached(&state.search.match_cache, question, Vec::len, move |live| {
+            matcher::matches_for_worker(live, &doc, today, &weights, &names, limit)
+        })
         .await?
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::internal)?
+        .as_ref()
+        .clone();
     Ok(web::Json(MatchList {
         worker_status: worker.status,
         visible_change,

@@ -3,6 +3,7 @@
 //! searches go to the blocking pool behind a semaphore (overload answers 503), the indexer has a
 //! thread of its own.
 
+pub mod cache;
 pub mod documents;
 pub mod index;
 pub mod indexer;
@@ -17,9 +18,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use cache::{CacheKey, ResultCache};
 use index::LiveIndex;
 use indexer::{Command, IndexerHandle, ReindexReport, Shared};
-use matcher::Names;
+use matcher::{Candidate, Names, OpeningMatch};
 use suggest::OccupationSuggester;
 
 /// The suggester is built from the seed compiled into the binary, so one per process serves
@@ -41,6 +43,9 @@ pub struct SearchService {
     permits: Arc<tokio::sync::Semaphore>,
     pub names: Arc<Names>,
     pub suggester: Arc<OccupationSuggester>,
+    /// Candidate lists (with the occupations read from the title) and worker matches.
+    pub candidate_cache: Arc<ResultCache<(Vec<Candidate>, Vec<String>)>>,
+    pub match_cache: Arc<ResultCache<Vec<OpeningMatch>>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -57,6 +62,7 @@ impl SearchService {
         dir: std::path::PathBuf,
         db: tokio_postgres::Config,
         max_concurrency: usize,
+        result_cache_items: usize,
     ) -> anyhow::Result<SearchService> {
         std::fs::create_dir_all(&dir)?;
         let client = crate::db::connect(&db).await?;
@@ -80,6 +86,8 @@ impl SearchService {
             permits: Arc::new(tokio::sync::Semaphore::new(max_concurrency.max(1))),
             names: Arc::new(names),
             suggester,
+            candidate_cache: Arc::new(ResultCache::new(result_cache_items)),
+            match_cache: Arc::new(ResultCache::new(result_cache_items)),
         })
     }
 
@@ -102,6 +110,47 @@ impl SearchService {
         .await
         .map_err(ApiError::internal)?;
         Ok(out)
+    }
+
+    /// Like `run` for a ranked answer: an answer to the same `question` from the same index
+    /// state comes from `cache` without searching (see `cache`).
+    pub async fn run_cached<V, E, F>(
+        &self,
+        cache: &Arc<ResultCache<V>>,
+        question: String,
+        items: fn(&V) -> usize,
+        f: F,
+    ) -> ApiResult<Result<Arc<V>, E>>
+    where
+        F: FnOnce(&LiveIndex) -> Result<V, E> + Send + 'static,
+        V: Send + Sync + 'static,
+        E: Send + 'static,
+    {
+        let key = {
+            let live = self.shared.live();
+            let searcher = live.reader.searcher().generation().generation_id();
+            CacheKey {
+                generation: live.generation,
+                searcher,
+                question,
+            }
+        };
+        if let Some(hit) = cache.get(&key) {
+            return Ok(Ok(hit));
+        }
+        let cache = cache.clone();
+        // Only an answer from the index state named in the key may be kept under it: the
+        // search checks that it ran against that state.
+        self.run(move |live| {
+            let searcher = live.reader.searcher().generation().generation_id();
+            let same_state = live.generation == key.generation && searcher == key.searcher;
+            let answer = Arc::new(f(live)?);
+            if same_state {
+                cache.insert(key, answer.clone(), items(&answer));
+            }
+            Ok(answer)
+        })
+        .await
     }
 
     /// Waits (bounded) until change `change` is searchable; false on time-out.

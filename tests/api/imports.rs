@@ -16,6 +16,15 @@ async fn upload(app: &TestApp, path: &str, token: &str, body: &str) -> (u16, Val
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
+async fn household_count(app: &TestApp) -> i64 {
+    app.db()
+        .await
+        .query_one("SELECT count(*) FROM households", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
 const HOUSEHOLDS: &str = "\u{feff}registry_number,county_code,village,member_count,status,income_per_capita,income_assessed_on\r\n\
 HL-1001,630224,甘都镇,4,贫困户,3800,2026-01-10\r\n\
 HL-1002,630224,群科镇,six,monitored,,\r\n\
@@ -51,12 +60,7 @@ async fn household_csv_reports_bad_rows_and_is_idempotent() {
     assert_eq!(again["updated"], 0);
     assert_eq!(again["unchanged"], 2);
     let db = app.db().await;
-    let count: i64 = db
-        .query_one("SELECT count(*) FROM households", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(count, 2);
+    assert_eq!(household_count(&app).await, 2);
     let status: String = db
         .query_one(
             "SELECT status FROM households WHERE registry_number = 'HL-1004'",
@@ -86,13 +90,7 @@ async fn all_or_nothing_saves_nothing_when_a_row_is_bad() {
     assert_eq!(status, 200);
     assert_eq!(report["committed"], false);
     assert_eq!(report["failed"], 1, "{report}");
-    let db = app.db().await;
-    let count: i64 = db
-        .query_one("SELECT count(*) FROM households", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(count, 0);
+    assert_eq!(household_count(&app).await, 0);
     // Missing columns: the whole file is refused with the missing column named.
     let (status, body) = upload(
         &app,
@@ -202,14 +200,7 @@ async fn an_upload_cut_off_at_the_limit_saves_nothing() {
     let (status, report) = upload(&app, "/api/v1/imports/households", &admin, &body).await;
     assert_eq!(status, 413, "{report}");
     assert_eq!(report["code"], "payload_too_large");
-    let count: i64 = app
-        .db()
-        .await
-        .query_one("SELECT count(*) FROM households", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(count, 0);
+    assert_eq!(household_count(&app).await, 0);
     // Not UTF-8 (a GBK spreadsheet): refused whole, with the line.
     let mut gbk =
         b"registry_number,county_code,village,member_count,status\nA-1,630224,x,4,other\n".to_vec();
@@ -227,15 +218,69 @@ async fn an_upload_cut_off_at_the_limit_saves_nothing() {
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["details"][0]["field"], "line 3", "{body}");
     assert_eq!(body["details"][0]["reason"], "not_utf8");
-    let count: i64 = app
-        .db()
-        .await
-        .query_one("SELECT count(*) FROM households", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let count = household_count(&app).await;
     assert_eq!(
         count, 0,
         "the good row before the bad bytes is rolled back too"
     );
+}
+
+#[tokio::test]
+async fn a_large_file_is_saved_in_batches_and_a_refused_row_spoils_only_itself() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    // A rule the validation does not know about: the database refuses one registry number,
+    // as it would a row that conflicts with data written meanwhile.
+    app.db()
+        .await
+        .batch_execute(
+            "CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+                 RAISE unique_violation USING MESSAGE = 'refused for the test';
+             END $$;
+             CREATE TRIGGER refuse_one BEFORE INSERT ON households FOR EACH ROW
+                 WHEN (NEW.registry_number = 'BIG-000700') EXECUTE FUNCTION refuse_one();",
+        )
+        .await
+        .unwrap();
+    let mut body = String::from("registry_number,county_code,village,member_count,status\n");
+    for i in 0..1_200 {
+        body.push_str(&format!("BIG-{i:06},630224,甘都镇,4,贫困户\n"));
+    }
+    // The same household twice in one file: the later row wins.
+    body.push_str("BIG-000005,630224,群科镇,5,监测户\n");
+    let (status, report) = upload(&app, "/api/v1/imports/households", &admin, &body).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["rows"], 1_201);
+    assert_eq!(report["inserted"], 1_199);
+    assert_eq!(report["updated"], 1);
+    assert_eq!(report["failed"], 1);
+    // Row 702: header is row 1, BIG-000700 is the 701st data row.
+    assert_eq!(report["errors"][0]["row"], 702, "{report}");
+    assert_eq!(report["errors"][0]["column"], "registry_number");
+    assert_eq!(
+        report["errors"][0]["reason"],
+        "conflicts_with_existing_record"
+    );
+    let db = app.db().await;
+    assert_eq!(household_count(&app).await, 1_199);
+    let (village, members): (String, i32) = db
+        .query_one(
+            "SELECT village, member_count FROM households WHERE registry_number = 'BIG-000005'",
+            &[],
+        )
+        .await
+        .map(|r| (r.get(0), r.get(1)))
+        .unwrap();
+    assert_eq!((village.as_str(), members), ("群科镇", 5));
+    // Every saved row has its audit entry, the refused one none.
+    let audited: i64 = db
+        .query_one(
+            "SELECT count(*) FROM audit_log WHERE entity = 'household' AND action = 'import'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(audited, 1_200);
 }

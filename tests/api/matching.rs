@@ -534,3 +534,51 @@ async fn the_index_resumes_after_a_restart_without_losing_changes() {
     got.sort();
     assert_eq!(got, vec![first["id"].as_i64().unwrap(), second]);
 }
+
+#[tokio::test]
+async fn a_cached_candidate_list_never_hides_a_change() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let first = create_worker(&app, &w.officer, &welder("甲", "63212419900101031", 3.0)).await;
+    let (opening, change) = create_opening(&app, &w.employer, "招焊工", &["6-18-02-04"]).await;
+    let before = candidates(&app, &w.employer, opening, change).await;
+    assert_eq!(ids(&before), vec![first["id"].as_i64().unwrap()]);
+    // Asked again with nothing changed: the same answer (from the cache).
+    let again = candidates(&app, &w.employer, opening, change).await;
+    assert_eq!(again["items"], before["items"]);
+    // A new welder, then a certificate for the first: each shows at once once visible.
+    let second = create_worker(&app, &w.officer, &welder("乙", "63212419910101032", 9.0)).await;
+    let after_second = candidates(
+        &app,
+        &w.employer,
+        opening,
+        second["change"].as_i64().unwrap(),
+    )
+    .await;
+    let mut ranked = ids(&after_second);
+    ranked.sort();
+    assert_eq!(
+        ranked,
+        vec![
+            first["id"].as_i64().unwrap(),
+            second["id"].as_i64().unwrap()
+        ],
+        "{after_second}"
+    );
+    let certified = certify(&app, &w, first["id"].as_i64().unwrap(), "HL-W-C1").await;
+    let after_certificate = candidates(&app, &w.employer, opening, certified).await;
+    assert_eq!(
+        after_certificate["items"][0]["worker_id"], first["id"],
+        "{after_certificate}"
+    );
+    assert_eq!(
+        after_certificate["items"][0]["explanation"]["occupations"][0]["certified"],
+        true
+    );
+    // The officer of another county asks about the same opening: their own scope, not the
+    // employer's cached list.
+    let admin = app.admin_token().await;
+    let other_officer = app.officer_token(&admin, "630225").await;
+    let scoped = candidates(&app, &other_officer, opening, certified).await;
+    assert!(ids(&scoped).is_empty(), "{scoped}");
+}
