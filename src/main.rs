@@ -66,6 +66,16 @@ enum Command {
         writes: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Seconds of wrk load per endpoint and round over HTTP (0 skips the HTTP part; needs
+        /// wrk installed).
+        #[arg(long, default_value_t = 0)]
+        http_secs: u64,
+        /// Concurrent connections of the HTTP load.
+        #[arg(long, default_value_t = 32)]
+        http_connections: usize,
+        /// Also write the report (Markdown) to this file.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
 }
 
@@ -133,7 +143,24 @@ async fn main() -> anyhow::Result<()> {
             queries,
             writes,
             seed,
-        } => bench(settings, queries, writes, seed).await,
+            http_secs,
+            http_connections,
+            out,
+        } => {
+            let http = labormatch::bench::http::HttpOptions {
+                secs: http_secs,
+                connections: http_connections,
+                threads: 2,
+                openings: 1_000,
+                seed,
+            };
+            let opts = labormatch::bench::run::BenchOptions {
+                queries,
+                writes,
+                seed,
+            };
+            bench(settings, opts, http, out).await
+        }
         Command::Openapi => {
             let doc = labormatch::routes::openapi();
             println!("{}", serde_json::to_string_pretty(&doc)?);
@@ -219,14 +246,14 @@ async fn gen(settings: Settings, workers: u64, seed: u64) -> anyhow::Result<()> 
     Ok(())
 }
 
-async fn bench(settings: Settings, queries: usize, writes: usize, seed: u64) -> anyhow::Result<()> {
+async fn bench(
+    settings: Settings,
+    opts: labormatch::bench::run::BenchOptions,
+    http: labormatch::bench::http::HttpOptions,
+    out: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
     let database = Database::open(&settings).await?;
     db::migrate(&database.config).await?;
-    let opts = labormatch::bench::run::BenchOptions {
-        queries,
-        writes,
-        seed,
-    };
     let report = labormatch::bench::run::bench(
         &database.config,
         &settings.index_dir,
@@ -234,6 +261,15 @@ async fn bench(settings: Settings, queries: usize, writes: usize, seed: u64) -> 
         &opts,
     )
     .await?;
-    println!("{}", labormatch::bench::run::markdown(&report));
+    let mut text = labormatch::bench::run::markdown(&report);
+    if http.secs > 0 {
+        let over_http = labormatch::bench::http::load(&settings, &database.config, &http).await?;
+        text.push('\n');
+        text.push_str(&labormatch::bench::http::markdown(&over_http, &http));
+    }
+    println!("{text}");
+    if let Some(path) = out {
+        std::fs::write(&path, &text)?;
+    }
     Ok(())
 }

@@ -24,7 +24,7 @@ pub struct BenchOptions {
 }
 
 /// Free-text queries as people type them (the sample cycles through these).
-const QUERIES: [&str; 20] = [
+pub const QUERIES: [&str; 20] = [
     "焊工",
     "电焊工",
     "拉面",
