@@ -582,3 +582,41 @@ async fn a_cached_candidate_list_never_hides_a_change() {
     let scoped = candidates(&app, &other_officer, opening, certified).await;
     assert!(ids(&scoped).is_empty(), "{scoped}");
 }
+
+#[tokio::test]
+async fn searches_beyond_the_limit_are_refused_with_503_and_retry_after() {
+    use actix_web::ResponseError;
+    use labormatch::error::ErrorCode;
+    use labormatch::search::SearchService;
+
+    let app = spawn_app().await;
+    let index = tempfile::tempdir().unwrap();
+    // One search at a time, on the test's own database and a private index.
+    let search = SearchService::start(index.path().to_path_buf(), app.db_config.clone(), 1, 0)
+        .await
+        .unwrap();
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let search = std::sync::Arc::new(search);
+    let running = {
+        let search = search.clone();
+        tokio::spawn(async move {
+            search
+                .run(move |_| {
+                    let _ = started_tx.send(());
+                    let _ = release_rx.recv();
+                })
+                .await
+        })
+    };
+    started_rx.await.unwrap();
+    let refused = search.run(|_| ()).await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Overloaded);
+    assert_eq!(refused.status_code().as_u16(), 503);
+    let response = refused.error_response();
+    assert_eq!(response.headers().get("retry-after").unwrap(), "1");
+    release_tx.send(()).unwrap();
+    running.await.unwrap().unwrap();
+    // The permit is back: the next search runs.
+    search.run(|_| ()).await.unwrap();
+}
