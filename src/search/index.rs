@@ -14,6 +14,13 @@ const DOCSTORE_BLOCK_BYTES: usize = 4 * 1024;
 use super::schema::{build_schema, register_tokenizers, Fields};
 
 /// An open generation of the index, shared by every search.
+/// Decompressed 4 KiB document-store blocks kept per segment (at most 8 MiB each). Every
+/// candidate list reads up to 400 stored documents, and decompressing their blocks was a sixth
+/// of the server's CPU; when the store fits (a program of some 10,000 workers), uncached
+/// candidate requests went from about 386 to 484 per second. At 100,000 and more it fits only
+/// in part and made no measurable difference.
+const DOC_STORE_CACHE_BLOCKS: usize = 2_048;
+
 pub struct LiveIndex {
     pub generation: u64,
     pub index: Index,
@@ -42,6 +49,7 @@ impl LiveIndex {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            .doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS)
             .try_into()?;
         Ok(LiveIndex {
             generation,
