@@ -39,6 +39,24 @@ pub struct JwtKeys {
     pub access_ttl: Duration,
 }
 
+impl Claims {
+    /// Claims for account `id` with `role` and no organization or region; `JwtKeys::issue`
+    /// fills in the issuer, audience and times.
+    pub fn new(id: i64, role: Role) -> Claims {
+        Claims {
+            sub: id.to_string(),
+            role,
+            org: None,
+            org_admin: false,
+            region: None,
+            iss: String::new(),
+            aud: String::new(),
+            iat: 0,
+            exp: 0,
+        }
+    }
+}
+
 impl JwtKeys {
     pub fn new(secret: &[u8], issuer: &str, access_ttl: Duration) -> JwtKeys {
         let mut validation = Validation::new(Algorithm::HS256);
@@ -123,17 +141,7 @@ mod tests {
     use super::*;
 
     fn claims() -> Claims {
-        Claims {
-            sub: "1".into(),
-            role: Role::Worker,
-            org: None,
-            org_admin: false,
-            region: None,
-            iss: String::new(),
-            aud: String::new(),
-            iat: 0,
-            exp: 0,
-        }
+        Claims::new(1, Role::Worker)
     }
 
     #[test]

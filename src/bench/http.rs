@@ -104,19 +104,7 @@ pub async fn load(
         let app_port = app.port();
         let base = format!("http://127.0.0.1:{app_port}");
         let jwt = app.state.jwt.clone();
-        let token = |sub: i64, role: Role| {
-            jwt.issue(Claims {
-                sub: sub.to_string(),
-                role,
-                org: None,
-                org_admin: false,
-                region: None,
-                iss: String::new(),
-                aud: String::new(),
-                iat: 0,
-                exp: 0,
-            })
-        };
+        let token = |id: i64, role: Role| jwt.issue(Claims::new(id, role));
         let admin = vec![token(admin_id, Role::Admin)?];
         let worker_tokens = workers
             .iter()

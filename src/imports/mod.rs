@@ -133,8 +133,7 @@ pub async fn import_households(
     let regions = load_regions(&client).await?;
     let mut tx = client.transaction().await?;
     let mut report = ImportReport::default();
-    let mut batch = Vec::with_capacity(BATCH_ROWS);
-    let mut batch_keys = std::collections::HashSet::new();
+    let mut batch = HouseholdBatch::default();
     while let Some(next) = sheet.next().await {
         let sheet::Row {
             number: row,
@@ -189,15 +188,12 @@ pub async fn import_households(
             continue;
         }
         // A registry number twice in one file: the later row wins, so it waits for the earlier.
-        if !batch_keys.insert(input.registry_number.clone()) {
+        if batch.has(&input.registry_number) {
             save_households(&mut tx, actor, &mut batch, &mut report).await?;
-            batch_keys.clear();
-            batch_keys.insert(input.registry_number.clone());
         }
-        batch.push((row, input));
-        if batch.len() >= BATCH_ROWS {
+        batch.push(row, input);
+        if batch.rows.len() >= BATCH_ROWS {
             save_households(&mut tx, actor, &mut batch, &mut report).await?;
-            batch_keys.clear();
         }
     }
     save_households(&mut tx, actor, &mut batch, &mut report).await?;
@@ -207,22 +203,46 @@ pub async fn import_households(
 /// Valid household rows saved together (see `save_households`).
 const BATCH_ROWS: usize = 500;
 
-/// Saves a batch of valid rows. Almost every valid row is accepted, so a batch's statements are
+/// Valid rows waiting to be saved, and their registry numbers.
+#[derive(Default)]
+struct HouseholdBatch {
+    rows: Vec<(usize, HouseholdInput)>,
+    keys: std::collections::HashSet<String>,
+}
+
+impl HouseholdBatch {
+    fn has(&self, registry_number: &str) -> bool {
+        self.keys.contains(registry_number)
+    }
+
+    fn push(&mut self, row: usize, input: HouseholdInput) {
+        self.keys.insert(input.registry_number.clone());
+        self.rows.push((row, input));
+    }
+
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.keys.clear();
+    }
+}
+
+/// Saves a batch of valid rows and empties it. Almost every valid row is accepted, so a batch's statements are
 /// sent pipelined (one round trip's wait for the lot, not several per row) inside one
 /// savepoint; only when the database refuses one of them is the batch redone row by row, each
 /// in its own savepoint, to report which row it was and keep the others.
 async fn save_households(
     tx: &mut deadpool_postgres::Transaction<'_>,
     actor: &Principal,
-    batch: &mut Vec<(usize, HouseholdInput)>,
+    batch: &mut HouseholdBatch,
     report: &mut ImportReport,
 ) -> ApiResult<()> {
-    if batch.is_empty() {
+    if batch.rows.is_empty() {
         return Ok(());
     }
     let sp = tx.savepoint("batch").await?;
     let saved = futures_util::future::join_all(
         batch
+            .rows
             .iter()
             .map(|(row, input)| save_household(&sp, actor, *row, input)),
     )
@@ -234,7 +254,7 @@ async fn save_households(
         }
     } else {
         sp.rollback().await?;
-        for (row, input) in batch.iter() {
+        for (row, input) in &batch.rows {
             let sp = tx.savepoint(format!("row{row}")).await?;
             match save_household(&sp, actor, *row, input).await {
                 Ok(outcome) => {

@@ -111,15 +111,10 @@ pub(crate) async fn issue_tokens(
     let access_token = state
         .jwt
         .issue(Claims {
-            sub: account.id.to_string(),
-            role: account.role,
             org: account.organization_id,
             org_admin: account.org_admin,
             region: account.region_code.clone(),
-            iss: String::new(),
-            aud: String::new(),
-            iat: 0,
-            exp: 0,
+            ..Claims::new(account.id, account.role)
         })
         .map_err(ApiError::internal)?;
     let (refresh_token, hash) = new_opaque_token();
