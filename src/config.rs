@@ -35,6 +35,9 @@ pub struct Settings {
     pub followup_months: Vec<u32>,
     pub monitoring_line_yuan: i64,
     pub subsidy_min_months: i32,
+    /// Mark the pages' cookies `Secure` (set it when the service is reached over HTTPS through a
+    /// proxy; a request that arrives over TLS gets them anyway).
+    pub cookie_secure: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,6 +85,15 @@ where
             .trim()
             .parse::<T>()
             .map_err(|e| anyhow::anyhow!("{name}={raw:?} is not valid: {e}")),
+    }
+}
+
+fn parse_bool_var(name: &str, default: bool) -> anyhow::Result<bool> {
+    match var(name).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => bail!("{name}={other:?}: use true or false"),
     }
 }
 
@@ -150,6 +162,7 @@ impl Settings {
             followup_months,
             monitoring_line_yuan: parse_var("LABORMATCH_MONITORING_LINE_YUAN", 6_000)?,
             subsidy_min_months: parse_var("LABORMATCH_SUBSIDY_MIN_MONTHS", 3)?,
+            cookie_secure: parse_bool_var("LABORMATCH_COOKIE_SECURE", false)?,
         })
     }
 

@@ -349,15 +349,18 @@ pub async fn envelope_middleware(
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     let res = next.call(req).await?;
     let status = res.status();
-    let is_json = res
+    let content_type = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.starts_with("application/json"))
-        .unwrap_or(false);
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        .unwrap_or("");
+    // JSON is already the envelope; HTML is a page's own answer (its errors are pages).
+    let own_body =
+        content_type.starts_with("application/json") || content_type.starts_with("text/html");
+    if !(status.is_client_error() || status.is_server_error()) || own_body {
         return Ok(res.map_into_boxed_body());
     }
+
     let code = match status {
         StatusCode::NOT_FOUND => ErrorCode::RouteNotFound,
         StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,

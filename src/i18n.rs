@@ -11,6 +11,26 @@ pub enum Lang {
     En,
 }
 
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(raw: &str) -> Option<Lang> {
+        match raw {
+            "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// The cookie in which the pages remember a language chosen with the switch on the page.
+pub const LANG_COOKIE: &str = "lm_lang";
+
 tokio::task_local! {
     static LANG: Lang;
 }
@@ -51,11 +71,20 @@ pub async fn language_middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let lang = negotiate(
-        req.headers()
-            .get(actix_web::http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
+    // The pages' language switch wins over the browser's header; the API speaks by the header.
+    let chosen = if req.path().starts_with("/api/") {
+        None
+    } else {
+        req.cookie(LANG_COOKIE)
+            .and_then(|c| Lang::from_code(c.value()))
+    };
+    let lang = chosen.unwrap_or_else(|| {
+        negotiate(
+            req.headers()
+                .get(actix_web::http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        )
+    });
     LANG.scope(lang, next.call(req)).await
 }
 

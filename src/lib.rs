@@ -19,3 +19,4 @@ pub mod search;
 pub mod startup;
 pub mod telemetry;
 pub mod validate;
+pub mod web;

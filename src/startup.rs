@@ -26,6 +26,8 @@ pub struct AppState {
     pub metrics: Metrics,
     pub jwt: JwtKeys,
     pub search: crate::search::SearchService,
+    /// Signs the pages' CSRF tokens.
+    pub csrf_key: crate::web::session::CsrfKey,
 }
 
 pub struct Application {
@@ -68,9 +70,11 @@ impl Application {
             settings.result_cache_items,
         )
         .await?;
+        let csrf_key = crate::web::session::CsrfKey::derive(&secret);
         let state = web::Data::new(AppState {
             search,
             jwt,
+            csrf_key,
             pool,
             settings: Arc::new(settings),
             metrics: Metrics::new(),
@@ -119,7 +123,8 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             .app_data(web::QueryConfig::default().error_handler(error::query_error_handler))
             .app_data(web::PathConfig::default().error_handler(error::path_error_handler))
             .app_data(web::PayloadConfig::default().limit(body_limit));
-        routes::mount(app)
+        routes::mount(app.configure(crate::web::mount))
+            .wrap(from_fn(crate::web::session::page_session_middleware))
             .wrap(from_fn(error::envelope_middleware))
             .wrap(from_fn(crate::idempotency::idempotency_middleware))
             .wrap(from_fn(crate::etag::etag_middleware))

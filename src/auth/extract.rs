@@ -85,6 +85,21 @@ fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(ApiError::unauthorized)?;
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    principal_from_token(state, token, request_id)
+}
+
+/// The caller an access token stands for: the `Authorization` header of the API and the session
+/// cookie of the pages both come here, so they are checked alike.
+pub fn principal_from_token(
+    state: &AppState,
+    token: &str,
+    request_id: String,
+) -> Result<Principal, ApiError> {
     let claims = state.jwt.verify(token).map_err(|e| {
         tracing::debug!(error = %e, "access token refused");
         ApiError::unauthorized()
@@ -97,11 +112,6 @@ fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
     if claims.role == Role::Officer && region.is_none() {
         return Err(ApiError::unauthorized());
     }
-    let request_id = req
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
     Ok(Principal {
         account_id,
         role: claims.role,

@@ -330,3 +330,51 @@ pub async fn region_exists(client: &impl GenericClient, code: &str) -> ApiResult
         .await?
         .is_some())
 }
+
+/// Spends a refresh token of a page session (the browser's cookie). As [`spend_refresh_token`],
+/// except that a token spent less than `grace_secs` ago may be spent again: on a flaky mobile
+/// network the answer that carried the new cookie is sometimes lost and the phone repeats the
+/// request with the old one, which must not sign the person out. Past the grace, a second use is
+/// reuse and revokes the family. Must run in a transaction.
+pub async fn spend_page_refresh_token(
+    tx: &deadpool_postgres::Transaction<'_>,
+    token_hash: &str,
+    grace_secs: f64,
+) -> ApiResult<RefreshUse> {
+    let Some(row) = tx
+        .query_opt(
+            "SELECT id, account_id, family, expires_at, revoked_at,
+                    used_at IS NOT NULL AS used,
+                    used_at > now() - make_interval(secs => $2) AS in_grace
+             FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
+            &[&token_hash, &grace_secs],
+        )
+        .await?
+    else {
+        return Ok(RefreshUse::Invalid);
+    };
+    let family: uuid::Uuid = row.get("family");
+    let revoked: Option<DateTime<Utc>> = row.get("revoked_at");
+    let used: bool = row.get("used");
+    let in_grace: Option<bool> = row.get("in_grace");
+    if revoked.is_some() || (used && in_grace != Some(true)) {
+        revoke_family(tx, family).await?;
+        return Ok(RefreshUse::Reused);
+    }
+    let expires: DateTime<Utc> = row.get("expires_at");
+    if expires < Utc::now() {
+        return Ok(RefreshUse::Invalid);
+    }
+    if !used {
+        let id: i64 = row.get("id");
+        tx.execute(
+            "UPDATE refresh_tokens SET used_at = now() WHERE id = $1",
+            &[&id],
+        )
+        .await?;
+    }
+    Ok(RefreshUse::Fresh {
+        account_id: row.get("account_id"),
+        family,
+    })
+}

@@ -152,6 +152,12 @@ pub async fn register(
     state: web::Data<AppState>,
     body: web::Json<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
+    let tokens = sign_up(&state, &body).await?;
+    Ok(HttpResponse::Created().json(tokens))
+}
+
+/// Creates a worker account and signs it in: the sign-up route and the sign-up page.
+pub async fn sign_up(state: &AppState, body: &RegisterRequest) -> ApiResult<TokenResponse> {
     let (phone, display_name) =
         validate_credentials(&body.phone, &body.password, &body.display_name)?;
     let hash = hash_password(body.password.clone()).await?;
@@ -187,12 +193,12 @@ pub async fn register(
         },
     )
     .await?;
-    let tokens = issue_tokens(&state, &tx, &account, None).await?;
+    let tokens = issue_tokens(state, &tx, &account, None).await?;
     tx.commit().await?;
-    Ok(HttpResponse::Created().json(tokens))
+    Ok(tokens)
 }
 
-fn client_ip(req: &HttpRequest) -> String {
+pub(crate) fn client_ip(req: &HttpRequest) -> String {
     // The socket peer, not X-Forwarded-For, which any client can write.
     req.peer_addr()
         .map(|a| a.ip().to_string())
@@ -215,16 +221,29 @@ pub async fn login(
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> ApiResult<web::Json<TokenResponse>> {
+    Ok(web::Json(
+        sign_in(&state, &body.phone, &body.password, &client_ip(&req)).await?,
+    ))
+}
+
+/// Checks a phone and password under the login throttle and issues tokens: the login route and
+/// the sign-in page.
+pub async fn sign_in(
+    state: &AppState,
+    raw_phone: &str,
+    password: &str,
+    client_ip: &str,
+) -> ApiResult<TokenResponse> {
     // A malformed phone cannot belong to anyone; answer exactly as for a wrong password.
-    let phone = Phone::parse(&body.phone).ok();
+    let phone = Phone::parse(raw_phone).ok();
     let phone_key = format!(
         "phone:{}",
         phone
             .as_ref()
             .map(|p| p.as_str())
-            .unwrap_or(body.phone.trim())
+            .unwrap_or(raw_phone.trim())
     );
-    let ip_key = format!("ip:{}", client_ip(&req));
+    let ip_key = format!("ip:{client_ip}");
     let client = state.pool.get().await?;
     let window = state.settings.login_window.as_secs_f64();
     let max = i64::from(state.settings.login_max_failures);
@@ -252,7 +271,7 @@ pub async fn login(
         .as_ref()
         .filter(|a| !a.disabled)
         .map(|a| a.password_hash.clone());
-    let ok = verify_password(body.password.clone(), stored).await?;
+    let ok = verify_password(password.to_string(), stored).await?;
     let account = match (ok, account) {
         (true, Some(a)) => a,
         _ => {
@@ -261,9 +280,7 @@ pub async fn login(
         }
     };
     accounts::clear_failures(&client, &phone_key).await?;
-    Ok(web::Json(
-        issue_tokens(&state, &client, &account, None).await?,
-    ))
+    issue_tokens(state, &client, &account, None).await
 }
 
 /// Trades a refresh token for new tokens. Each refresh token works once; presenting a spent one
@@ -315,14 +332,21 @@ pub async fn logout(
     user: Auth<AnyUser>,
     body: web::Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
-    let hash = hash_opaque_token(body.refresh_token.trim());
+    sign_out(&state, user.account_id, &body.refresh_token).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Ends the sign-in that `refresh_token` belongs to, if it is `account_id`'s: the logout route
+/// and the sign-out button of the pages.
+pub async fn sign_out(state: &AppState, account_id: i64, refresh_token: &str) -> ApiResult<()> {
+    let hash = hash_opaque_token(refresh_token.trim());
     let client = state.pool.get().await?;
     if let Some((family, owner)) = accounts::family_of(&client, &hash).await? {
-        if owner == user.account_id {
+        if owner == account_id {
             accounts::revoke_family(&client, family).await?;
         }
     }
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }
 
 /// The signed-in account.

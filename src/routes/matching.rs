@@ -328,20 +328,25 @@ pub async fn suggest_occupations(
         Some(n) if (1..=50).contains(&n) => n,
         Some(_) => return Err(ApiError::field("limit", "limit_out_of_range")),
     };
-    if query.q.trim().is_empty() {
+    Ok(web::Json(suggest(&state, &query.q, limit).await?))
+}
+
+/// Occupation suggestions for free text: `GET /occupations/suggest` and the profile page.
+pub async fn suggest(state: &AppState, q: &str, limit: usize) -> ApiResult<Vec<Suggestion>> {
+    if q.trim().is_empty() {
         return Err(ApiError::field("q", "must_not_be_empty"));
     }
-    if query.q.chars().count() > 200 {
+    if q.chars().count() > 200 {
         return Err(ApiError::field("q", "too_long"));
     }
     let suggester = state.search.suggester.clone();
-    let q = query.q.clone();
+    let q = q.to_string();
     let result = state
         .search
         .run(move |_| suggester.suggest(&q, limit))
         .await?;
     match result {
-        Ok(s) => Ok(web::Json(s)),
+        Ok(s) => Ok(s),
         Err(crate::search::suggest::SuggestError::Empty) => {
             Err(ApiError::field("q", "no_words_left_after_cleaning"))
         }

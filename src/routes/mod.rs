@@ -145,6 +145,10 @@ where
         .into_app()
 }
 
-async fn route_not_found() -> Result<actix_web::HttpResponse, ApiError> {
+async fn route_not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    // A browser that follows a dead link outside the API gets a page, not JSON.
+    if crate::web::wants_html(&req) {
+        return Ok(crate::web::not_found_page());
+    }
     Err(ApiError::new(ErrorCode::RouteNotFound))
 }

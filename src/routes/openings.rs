@@ -128,11 +128,17 @@ pub async fn get_opening(
     user: Auth<AnyUser>,
     path: web::Path<i64>,
 ) -> ApiResult<web::Json<Opening>> {
+    Ok(web::Json(
+        read_opening(&state, &user, path.into_inner()).await?,
+    ))
+}
+
+/// One opening, if `user` may read it (else `not_found`): `GET /openings/{id}` and its page.
+pub async fn read_opening(state: &AppState, user: &Principal, id: i64) -> ApiResult<Opening> {
     let client = state.pool.get().await?;
-    openings::find(&client, path.into_inner())
+    openings::find(&client, id)
         .await?
-        .filter(|o| may_read(&user, o))
-        .map(web::Json)
+        .filter(|o| may_read(user, o))
         .ok_or_else(ApiError::not_found)
 }
 

@@ -213,8 +213,7 @@ pub async fn get_my_profile(
     state: web::Data<AppState>,
     user: Auth<WorkerOnly>,
 ) -> ApiResult<web::Json<WorkerView>> {
-    let client = state.pool.get().await?;
-    let w = workers::find_by_account(&client, user.account_id)
+    let w = own_profile(&state, &user)
         .await?
         .ok_or_else(ApiError::not_found)?;
     Ok(web::Json(view(w, true)))
@@ -234,7 +233,17 @@ pub async fn put_my_profile(
     user: Auth<WorkerOnly>,
     body: web::Json<WorkerInput>,
 ) -> ApiResult<web::Json<WorkerView>> {
-    let mut input = body.into_inner();
+    Ok(web::Json(
+        save_own_profile(&state, &user, body.into_inner()).await?,
+    ))
+}
+
+/// Creates or replaces the signed-in worker's own profile: `PUT /me/worker` and the profile page.
+pub async fn save_own_profile(
+    state: &AppState,
+    user: &Principal,
+    mut input: WorkerInput,
+) -> ApiResult<WorkerView> {
     let existing = {
         let client = state.pool.get().await?;
         if input.phone.is_none() {
@@ -250,15 +259,20 @@ pub async fn put_my_profile(
             input.status = w.status.clone();
         }
     }
-    let v = save(
-        &state,
-        &user,
+    save(
+        state,
+        user,
         existing.map(|w| w.id),
         Some(user.account_id),
         &input,
     )
-    .await?;
-    Ok(web::Json(v))
+    .await
+}
+
+/// The signed-in worker's own profile, if they have one: `GET /me/worker` and the pages.
+pub async fn own_profile(state: &AppState, user: &Principal) -> ApiResult<Option<Worker>> {
+    let client = state.pool.get().await?;
+    workers::find_by_account(&client, user.account_id).await
 }
 
 /// Whether `user` may read this worker at all.
