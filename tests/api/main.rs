@@ -6,5 +6,6 @@ mod helpers;
 mod imports;
 mod matching;
 mod outcomes;
+mod pages;
 mod program;
 mod quality;
