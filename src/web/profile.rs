@@ -781,9 +781,10 @@ pub async fn edit_submit(
     let existing = own_profile(&state, user).await?;
     let mut f = FormValues::from_pairs(&form.pairs);
     let intent = form.fields.intent.as_str();
-    if intent == "find" || intent == "refresh" {
-        // Not a save: show the form again with the new choices (JavaScript off).
-        if intent == "refresh" {
+    if matches!(intent, "find" | "refresh" | "add") {
+        // Not a save: show the form again with the new choices (JavaScript off), or with the
+        // place or skill just added as a row (so more can be added).
+        if intent == "add" {
             f.absorb_additions();
         }
         let page = edit_page_for(

@@ -73,7 +73,8 @@ impl<'a> PageClient<'a> {
                 if v.is_empty() || max_age_zero {
                     self.cookies.remove(k.trim());
                 } else {
-                    self.cookies.insert(k.trim().to_string(), v.trim().to_string());
+                    self.cookies
+                        .insert(k.trim().to_string(), v.trim().to_string());
                 }
             }
         }
@@ -163,7 +164,12 @@ async fn assets_are_hashed_precompressed_and_immutable() {
             h.get("cache-control").unwrap(),
             "public, max-age=31536000, immutable"
         );
-        assert!(h.get("content-type").unwrap().to_str().unwrap().starts_with("text/css"));
+        assert!(h
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/css"));
     }
     let missing = app.get("/assets/site.00000000.css").await;
     assert_eq!(missing.status().as_u16(), 404);
@@ -187,7 +193,11 @@ async fn a_form_without_its_csrf_token_is_refused() {
     let foreign = other
         .post(
             "/signin",
-            &[("csrf", &page.csrf()), ("phone", "13800000000"), ("password", "x")],
+            &[
+                ("csrf", &page.csrf()),
+                ("phone", "13800000000"),
+                ("password", "x"),
+            ],
         )
         .await;
     assert_eq!(foreign.status, 403);
@@ -262,12 +272,24 @@ async fn bad_input_is_answered_beside_the_field_in_the_pages_language() {
     let answer = pc
         .post(
             "/signup",
-            &[("csrf", &form.csrf()), ("phone", "12345"), ("password", "short")],
+            &[
+                ("csrf", &form.csrf()),
+                ("phone", "12345"),
+                ("password", "short"),
+            ],
         )
         .await;
     assert_eq!(answer.status, 422);
-    assert!(answer.body.contains("id=\"phone-error\">手机号应为 11 位数字"), "{}", answer.body);
-    assert!(answer.body.contains("id=\"password-error\">密码至少 8 个字符"));
+    assert!(
+        answer
+            .body
+            .contains("id=\"phone-error\">手机号应为 11 位数字"),
+        "{}",
+        answer.body
+    );
+    assert!(answer
+        .body
+        .contains("id=\"password-error\">密码至少 8 个字符"));
     assert!(answer.body.contains("aria-invalid=\"true\""));
     // English by Accept-Language ...
     pc.lang = "en-US,en;q=0.9";
@@ -275,10 +297,16 @@ async fn bad_input_is_answered_beside_the_field_in_the_pages_language() {
     let answer = pc
         .post(
             "/signup",
-            &[("csrf", &form.csrf()), ("phone", "12345"), ("password", "short")],
+            &[
+                ("csrf", &form.csrf()),
+                ("phone", "12345"),
+                ("password", "short"),
+            ],
         )
         .await;
-    assert!(answer.body.contains("id=\"phone-error\">A mobile number has 11 digits"));
+    assert!(answer
+        .body
+        .contains("id=\"phone-error\">A mobile number has 11 digits"));
     assert!(answer.body.contains("<html lang=\"en\">"));
     // ... and by the switch on the page, remembered over the browser's header.
     pc.lang = "en-US,en;q=0.9";
@@ -297,11 +325,17 @@ async fn bad_input_is_answered_beside_the_field_in_the_pages_language() {
     let taken = other
         .post(
             "/signup",
-            &[("csrf", &form.csrf()), ("phone", &phone), ("password", TEST_PASSWORD)],
+            &[
+                ("csrf", &form.csrf()),
+                ("phone", &phone),
+                ("password", TEST_PASSWORD),
+            ],
         )
         .await;
     assert_eq!(taken.status, 409);
-    assert!(taken.body.contains("id=\"phone-error\">这个手机号已经注册过了"));
+    assert!(taken
+        .body
+        .contains("id=\"phone-error\">这个手机号已经注册过了"));
 }
 
 #[tokio::test]
@@ -316,16 +350,26 @@ async fn page_sign_in_shares_the_api_login_throttle() {
         let wrong = stranger
             .post(
                 "/signin",
-                &[("csrf", &csrf), ("phone", &phone), ("password", "wrong-password")],
+                &[
+                    ("csrf", &csrf),
+                    ("phone", &phone),
+                    ("password", "wrong-password"),
+                ],
             )
             .await;
         assert_eq!(wrong.status, 401);
-        assert!(wrong.body.contains("id=\"password-error\">手机号或密码错误"));
+        assert!(wrong
+            .body
+            .contains("id=\"password-error\">手机号或密码错误"));
     }
     let blocked = stranger
         .post(
             "/signin",
-            &[("csrf", &csrf), ("phone", &phone), ("password", TEST_PASSWORD)],
+            &[
+                ("csrf", &csrf),
+                ("phone", &phone),
+                ("password", TEST_PASSWORD),
+            ],
         )
         .await;
     assert_eq!(blocked.status, 429);
@@ -344,10 +388,9 @@ async fn page_sign_in_shares_the_api_login_throttle() {
 
 #[tokio::test]
 async fn an_expired_access_cookie_is_renewed_from_the_refresh_cookie() {
-    let app = crate::helpers::spawn_app_with(|s| {
-        s.access_token_ttl = std::time::Duration::from_secs(1)
-    })
-    .await;
+    let app =
+        crate::helpers::spawn_app_with(|s| s.access_token_ttl = std::time::Duration::from_secs(1))
+            .await;
     let mut pc = PageClient::new(&app);
     pc.sign_up().await;
     let first_refresh = pc.cookies["lm_rt"].clone();
@@ -409,7 +452,10 @@ async fn transferred(app: &TestApp, pc: &PageClient<'_>, path: &str) -> (usize, 
             if url.starts_with("/assets/") {
                 links.push(url.to_string());
             }
-            assert!(!url.starts_with("http"), "{path} refers to another host: {url}");
+            assert!(
+                !url.starts_with("http"),
+                "{path} refers to another host: {url}"
+            );
         }
     }
     links.sort();
