@@ -354,7 +354,23 @@ impl Browser {
         }
     }
 
+    /// With scripts on, waits until htmx has no request in flight (it marks the element that
+    /// asked with `htmx-request`), so the next step does not touch a part about to be swapped.
+    pub async fn htmx_idle(&self) {
+        if self.js == Js::Off {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        for _ in 0..100 {
+            match self.client.find_all(Locator::Css(".htmx-request")).await {
+                Ok(busy) if busy.is_empty() => return,
+                _ => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
     pub async fn type_into(&self, label: &str, text: &str) {
+        self.htmx_idle().await;
         let f = self.field(label).await;
         f.clear().await.expect("clear");
         f.send_keys(text).await.expect("type");
@@ -366,6 +382,7 @@ impl Browser {
     }
 
     pub async fn choose_in(&self, legend: Option<&str>, label: &str, text: &str) {
+        self.htmx_idle().await;
         let select = self.field_in(legend, label).await;
         let lit = xpath_literal(text);
         let mut option = None;
@@ -381,6 +398,7 @@ impl Browser {
         let option = option.unwrap_or_else(|| panic!("no option {text:?} under {label:?}"));
         if self.js == Js::On {
             option.click().await.expect("choose");
+            self.htmx_idle().await;
             return;
         }
         // Scripts off: by keyboard (see `tap`): Home, then down to the option.
@@ -412,6 +430,7 @@ impl Browser {
 
     /// Presses the (visible) button with this text.
     pub async fn press(&self, text: &str) {
+        self.htmx_idle().await;
         let lit = xpath_literal(text);
         // Buttons before links: the header's "sign in" link must not stand in for the form's
         // "sign in" button.
