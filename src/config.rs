@@ -43,27 +43,42 @@ pub enum LogFormat {
     Json,
 }
 
-/// Ranking weights, documented in README ("Ranking"). Each part of a match score is a value in
-/// 0..=1 multiplied by its weight, so the weights say directly how much each reason may count.
+/// Ranking weights, documented in README ("Ranking"). The first four weigh the parts of a
+/// score's whole-point band (each part is rounded to whole points); the last two are
+/// tie-breakers inside a band and together stay under one point, so they never reorder bands.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MatchWeights {
+    /// Points for a full trade fit (a stand-in gets its share).
     pub occupation: f32,
+    /// Points for a certificate in the matched trade where the opening prefers one (half when
+    /// it says nothing, three times when it requires one).
     pub certified: f32,
+    /// Points per experience step (and per year short of the opening's minimum).
     pub experience: f32,
-    pub text: f32,
+    /// Points per title word found in the worker's notes (two count).
+    pub title_words: f32,
+    /// Inside a band: a certificate from the last year, fading to 0 over the year.
     pub recent_training: f32,
+    /// Inside a band: the household's equity factor (registered poor 1, monitored 0.6).
     pub equity: f32,
+}
+
+impl MatchWeights {
+    /// Largest tie-breaker weights: with the exact years inside their step (0.2) they must
+    /// stay under one point.
+    pub const MAX_RECENT_TRAINING: f32 = 0.3;
+    pub const MAX_EQUITY: f32 = 0.45;
 }
 
 impl Default for MatchWeights {
     fn default() -> Self {
         MatchWeights {
             occupation: 10.0,
-            certified: 3.0,
-            experience: 2.0,
-            text: 1.5,
-            recent_training: 1.5,
-            equity: 1.0,
+            certified: 2.0,
+            experience: 1.0,
+            title_words: 1.0,
+            recent_training: 0.2,
+            equity: 0.4,
         }
     }
 }
@@ -112,13 +127,29 @@ impl Settings {
             occupation: parse_var("LABORMATCH_WEIGHT_OCCUPATION", defaults.occupation)?,
             certified: parse_var("LABORMATCH_WEIGHT_CERTIFIED", defaults.certified)?,
             experience: parse_var("LABORMATCH_WEIGHT_EXPERIENCE", defaults.experience)?,
-            text: parse_var("LABORMATCH_WEIGHT_TEXT", defaults.text)?,
+            title_words: parse_var("LABORMATCH_WEIGHT_TITLE_WORDS", defaults.title_words)?,
             recent_training: parse_var(
                 "LABORMATCH_WEIGHT_RECENT_TRAINING",
                 defaults.recent_training,
             )?,
             equity: parse_var("LABORMATCH_WEIGHT_EQUITY", defaults.equity)?,
         };
+        for (name, value, max) in [
+            ("OCCUPATION", weights.occupation, f32::INFINITY),
+            ("CERTIFIED", weights.certified, f32::INFINITY),
+            ("EXPERIENCE", weights.experience, f32::INFINITY),
+            ("TITLE_WORDS", weights.title_words, f32::INFINITY),
+            (
+                "RECENT_TRAINING",
+                weights.recent_training,
+                MatchWeights::MAX_RECENT_TRAINING,
+            ),
+            ("EQUITY", weights.equity, MatchWeights::MAX_EQUITY),
+        ] {
+            if !(value.is_finite() && (0.0..=max).contains(&value)) {
+                bail!("LABORMATCH_WEIGHT_{name}={value} must be between 0 and {max}");
+            }
+        }
         let followup_months = match var("LABORMATCH_FOLLOWUP_MONTHS") {
             None => vec![1, 3, 6, 12],
             Some(raw) => parse_month_list(&raw)?,

@@ -66,6 +66,7 @@ impl Application {
             db_config.clone(),
             settings.search_max_concurrency,
             settings.result_cache_items,
+            settings.weights,
         )
         .await?;
         let state = web::Data::new(AppState {

@@ -41,6 +41,17 @@ pub struct OpeningInput {
     /// draft | open | filled | closed
     #[serde(default = "default_status")]
     pub status: String,
+    /// Years of experience in the trade the job needs (0..=50). Absent: read from the title
+    /// and description ("三年以上", "熟手"); 0: no minimum.
+    #[serde(default)]
+    pub min_years_experience: Option<f32>,
+    /// required | preferred | none. Absent: read from the title and description ("持证上岗",
+    /// "有证优先").
+    #[serde(default)]
+    pub certificate: Option<String>,
+    /// Match the chosen occupation codes only: the trade named in the title is not read.
+    #[serde(default)]
+    pub pin_occupations: bool,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -62,13 +73,17 @@ pub struct Opening {
     pub start_date: NaiveDate,
     pub deadline: NaiveDate,
     pub status: String,
+    pub min_years_experience: Option<f32>,
+    pub certificate: Option<String>,
+    pub pin_occupations: bool,
     pub version: i32,
 }
 
 const COLUMNS: &str = "o.id, o.employer_id, g.name AS employer_name, o.title, o.description, \
                        o.required_occupations, o.nice_occupations, o.work_region, o.wage_min, \
                        o.wage_max, o.headcount, o.housing, o.meals, o.contract_months, \
-                       o.start_date, o.deadline, o.status, o.version";
+                       o.start_date, o.deadline, o.status, o.min_years_experience, \
+                       o.certificate, o.pin_occupations, o.version";
 
 fn from_row(r: &Row) -> Opening {
     Opening {
@@ -89,6 +104,9 @@ fn from_row(r: &Row) -> Opening {
         start_date: r.get("start_date"),
         deadline: r.get("deadline"),
         status: r.get("status"),
+        min_years_experience: r.get("min_years_experience"),
+        certificate: r.get("certificate"),
+        pin_occupations: r.get("pin_occupations"),
         version: r.get("version"),
     }
 }
@@ -102,8 +120,10 @@ pub async fn insert(
         .query_one(
             "INSERT INTO openings (employer_id, title, description, required_occupations,
                                    nice_occupations, work_region, wage_min, wage_max, headcount,
-                                   housing, meals, contract_months, start_date, deadline, status)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                                   housing, meals, contract_months, start_date, deadline, status,
+                                   min_years_experience, certificate, pin_occupations)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                     $17, $18)
              RETURNING id",
             &[
                 &employer_id,
@@ -121,6 +141,9 @@ pub async fn insert(
                 &o.start_date,
                 &o.deadline,
                 &o.status,
+                &o.min_years_experience,
+                &o.certificate,
+                &o.pin_occupations,
             ],
         )
         .await?;
@@ -133,7 +156,8 @@ pub async fn update(client: &impl GenericClient, id: i64, o: &OpeningInput) -> A
             "UPDATE openings SET title = $2, description = $3, required_occupations = $4,
                  nice_occupations = $5, work_region = $6, wage_min = $7, wage_max = $8,
                  headcount = $9, housing = $10, meals = $11, contract_months = $12,
-                 start_date = $13, deadline = $14, status = $15, version = version + 1,
+                 start_date = $13, deadline = $14, status = $15, min_years_experience = $16,
+                 certificate = $17, pin_occupations = $18, version = version + 1,
                  updated_at = now()
              WHERE id = $1",
             &[
@@ -152,6 +176,9 @@ pub async fn update(client: &impl GenericClient, id: i64, o: &OpeningInput) -> A
                 &o.start_date,
                 &o.deadline,
                 &o.status,
+                &o.min_years_experience,
+                &o.certificate,
+                &o.pin_occupations,
             ],
         )
         .await?

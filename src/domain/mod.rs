@@ -2,6 +2,7 @@
 
 pub mod application_state;
 mod ids;
+pub mod requirements;
 
 pub use ids::{complete_credit_code, complete_id_number, mask_id_number, CreditCode, NationalId};
 

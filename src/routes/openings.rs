@@ -8,6 +8,7 @@ use crate::auth::{AnyUser, Auth, EmployerStaff, Principal, Role};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::openings::{self, Opening, OpeningInput, STATUSES};
 use crate::db::outbox::{self, Entity};
+use crate::domain::requirements::{CertificateRule, MAX_MIN_YEARS};
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::{Page, PageParams};
 use crate::startup::AppState;
@@ -62,6 +63,16 @@ pub async fn validate_opening(
     }
     if !STATUSES.contains(&o.status.as_str()) {
         p.add("status", "unknown_status");
+    }
+    if let Some(years) = o.min_years_experience {
+        if !(years.is_finite() && (0.0..=MAX_MIN_YEARS).contains(&years)) {
+            p.add("min_years_experience", "out_of_range_0_50");
+        }
+    }
+    if let Some(rule) = &o.certificate {
+        if CertificateRule::parse(rule).is_none() {
+            p.add("certificate", "unknown_certificate_rule");
+        }
     }
     p.finish()
 }
