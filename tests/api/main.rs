@@ -8,3 +8,4 @@ mod matching;
 mod outcomes;
 mod program;
 mod quality;
+mod ranking;
