@@ -147,7 +147,10 @@ impl Settings {
             ("EQUITY", weights.equity, MatchWeights::MAX_EQUITY),
         ] {
             if !(value.is_finite() && (0.0..=max).contains(&value)) {
-                bail!("LABORMATCH_WEIGHT_{name}={value} must be between 0 and {max}");
+                if max.is_finite() {
+                    bail!("LABORMATCH_WEIGHT_{name}={value} must be between 0 and {max}");
+                }
+                bail!("LABORMATCH_WEIGHT_{name}={value} must be a number, 0 or more");
             }
         }
         let followup_months = match var("LABORMATCH_FOLLOWUP_MONTHS") {
