@@ -210,71 +210,79 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<deadpool_postgres::PoolError> for ApiError {
-    fn from(e: deadpool_postgres::PoolError) -> Self {
+impl From<crate::db::DbError> for ApiError {
+    /// The one place where database failures become API errors.
+    fn from(e: crate::db::DbError) -> Self {
+        use crate::db::DbError;
         use deadpool_postgres::PoolError;
         match e {
-            PoolError::Timeout(_) => ApiError {
-                cause: Some(e.to_string()),
-                ..ApiError::new(ErrorCode::DatabaseUnavailable)
-            }
-            .retry_after(2),
-            PoolError::Backend(pg) => ApiError::from(pg),
-            other => ApiError {
+            DbError::Postgres(pg) => postgres_error(pg),
+            DbError::Pool(PoolError::Backend(pg)) => postgres_error(pg),
+            DbError::Pool(other) => ApiError {
                 cause: Some(other.to_string()),
                 ..ApiError::new(ErrorCode::DatabaseUnavailable)
             }
             .retry_after(2),
+            DbError::Corrupt(what) => ApiError::internal(what),
         }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for ApiError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        crate::db::DbError::from(e).into()
     }
 }
 
 impl From<tokio_postgres::Error> for ApiError {
     fn from(e: tokio_postgres::Error) -> Self {
-        use tokio_postgres::error::SqlState;
-        if let Some(db) = e.as_db_error() {
-            let code = db.code();
-            if *code == SqlState::UNIQUE_VIOLATION {
-                let constraint = db.constraint().unwrap_or("").to_string();
-                return ApiError::new(ErrorCode::AlreadyExists)
-                    .with_extra(serde_json::json!({ "constraint": constraint }));
-            }
-            if *code == SqlState::FOREIGN_KEY_VIOLATION {
-                return ApiError {
-                    cause: Some(db.message().to_string()),
-                    ..ApiError::new(ErrorCode::Conflict)
-                };
-            }
-            if *code == SqlState::T_R_SERIALIZATION_FAILURE
-                || *code == SqlState::T_R_DEADLOCK_DETECTED
-            {
-                return ApiError {
-                    cause: Some(db.message().to_string()),
-                    ..ApiError::new(ErrorCode::Overloaded)
-                }
-                .retry_after(1);
-            }
-            if *code == SqlState::ADMIN_SHUTDOWN
-                || *code == SqlState::CANNOT_CONNECT_NOW
-                || *code == SqlState::TOO_MANY_CONNECTIONS
-            {
-                return ApiError {
-                    cause: Some(db.message().to_string()),
-                    ..ApiError::new(ErrorCode::DatabaseUnavailable)
-                }
-                .retry_after(2);
-            }
-            return ApiError::internal(format!("{}: {}", code.code(), db.message()));
+        crate::db::DbError::from(e).into()
+    }
+}
+
+fn postgres_error(e: tokio_postgres::Error) -> ApiError {
+    use tokio_postgres::error::SqlState;
+    if let Some(db) = e.as_db_error() {
+        let code = db.code();
+        if *code == SqlState::UNIQUE_VIOLATION {
+            let constraint = db.constraint().unwrap_or("").to_string();
+            return ApiError::new(ErrorCode::AlreadyExists)
+                .with_extra(serde_json::json!({ "constraint": constraint }));
         }
-        if e.is_closed() {
+        if *code == SqlState::FOREIGN_KEY_VIOLATION {
             return ApiError {
-                cause: Some(e.to_string()),
+                cause: Some(db.message().to_string()),
+                ..ApiError::new(ErrorCode::Conflict)
+            };
+        }
+        if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED
+        {
+            return ApiError {
+                cause: Some(db.message().to_string()),
+                ..ApiError::new(ErrorCode::Overloaded)
+            }
+            .retry_after(1);
+        }
+        if *code == SqlState::ADMIN_SHUTDOWN
+            || *code == SqlState::CANNOT_CONNECT_NOW
+            || *code == SqlState::TOO_MANY_CONNECTIONS
+        {
+            return ApiError {
+                cause: Some(db.message().to_string()),
                 ..ApiError::new(ErrorCode::DatabaseUnavailable)
             }
             .retry_after(2);
         }
-        ApiError::internal(e)
+        return ApiError::internal(format!("{}: {}", code.code(), db.message()));
     }
+    if e.is_closed() {
+        return ApiError {
+            cause: Some(e.to_string()),
+            ..ApiError::new(ErrorCode::DatabaseUnavailable)
+        }
+        .retry_after(2);
+    }
+    ApiError::internal(e)
 }
 
 impl From<actix_web::error::BlockingError> for ApiError {

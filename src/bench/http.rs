@@ -192,7 +192,7 @@ impl Drop for ScriptDir {
     }
 }
 
-fn api(e: crate::error::ApiError) -> anyhow::Error {
+fn api(e: crate::db::DbError) -> anyhow::Error {
     anyhow::anyhow!("{e:?}")
 }
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 use tokio_postgres::Row;
 use utoipa::ToSchema;
 
-use crate::error::ApiResult;
+use super::DbResult;
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Application {
@@ -60,7 +60,7 @@ pub async fn insert(
     worker_id: i64,
     state: &str,
     consented: bool,
-) -> ApiResult<Option<i64>> {
+) -> DbResult<Option<i64>> {
     Ok(client
         .query_opt(
             "INSERT INTO applications (opening_id, worker_id, state, worker_consented)
@@ -71,7 +71,7 @@ pub async fn insert(
         .map(|r| r.get(0)))
 }
 
-pub async fn find(client: &impl GenericClient, id: i64) -> ApiResult<Option<Application>> {
+pub async fn find(client: &impl GenericClient, id: i64) -> DbResult<Option<Application>> {
     let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE a.id = $1");
     Ok(client.query_opt(&sql, &[&id]).await?.as_ref().map(from_row))
 }
@@ -80,7 +80,7 @@ pub async fn find_for(
     client: &impl GenericClient,
     opening_id: i64,
     worker_id: i64,
-) -> ApiResult<Option<Application>> {
+) -> DbResult<Option<Application>> {
     let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE a.opening_id = $1 AND a.worker_id = $2");
     Ok(client
         .query_opt(&sql, &[&opening_id, &worker_id])
@@ -90,7 +90,7 @@ pub async fn find_for(
 }
 
 /// Locks the application row for a state change.
-pub async fn lock(client: &impl GenericClient, id: i64) -> ApiResult<Option<Application>> {
+pub async fn lock(client: &impl GenericClient, id: i64) -> DbResult<Option<Application>> {
     client
         .execute(
             "SELECT 1 FROM applications WHERE id = $1 FOR UPDATE",
@@ -105,7 +105,7 @@ pub async fn set_state(
     id: i64,
     state: &str,
     consented: bool,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     client
         .execute(
             "UPDATE applications SET state = $2, worker_consented = worker_consented OR $3,
@@ -124,7 +124,7 @@ pub async fn add_event(
     actor_id: i64,
     actor_role: &str,
     note: &str,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     client
         .execute(
             "INSERT INTO application_events (application_id, from_state, to_state, actor_id,
@@ -136,7 +136,7 @@ pub async fn add_event(
     Ok(())
 }
 
-pub async fn events(client: &impl GenericClient, application_id: i64) -> ApiResult<Vec<Event>> {
+pub async fn events(client: &impl GenericClient, application_id: i64) -> DbResult<Vec<Event>> {
     let rows = client
         .query(
             "SELECT from_state, to_state, actor_id, actor_role, note, at
@@ -164,7 +164,7 @@ pub async fn list(
     opening_id: Option<i64>,
     before: Option<i64>,
     limit: i64,
-) -> ApiResult<Vec<Application>> {
+) -> DbResult<Vec<Application>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM {FROM}
          WHERE ($1::int8 IS NULL OR a.worker_id = $1) AND ($2::int8 IS NULL OR a.opening_id = $2)
@@ -177,7 +177,7 @@ pub async fn list(
     Ok(rows.iter().map(from_row).collect())
 }
 
-pub async fn accepted_count(client: &impl GenericClient, opening_id: i64) -> ApiResult<i64> {
+pub async fn accepted_count(client: &impl GenericClient, opening_id: i64) -> DbResult<i64> {
     Ok(client
         .query_one(
             "SELECT count(*) FROM applications WHERE opening_id = $1 AND state = 'accepted'",
@@ -249,7 +249,7 @@ pub async fn insert_placement(
     client: &impl GenericClient,
     p: &NewPlacement<'_>,
     due: &[(u32, NaiveDate)],
-) -> ApiResult<i64> {
+) -> DbResult<i64> {
     let id: i64 = client
         .query_one(
             "INSERT INTO placements (application_id, worker_id, opening_id, employer_id,
@@ -280,7 +280,7 @@ pub async fn insert_placement(
     Ok(id)
 }
 
-pub async fn find_placement(client: &impl GenericClient, id: i64) -> ApiResult<Option<Placement>> {
+pub async fn find_placement(client: &impl GenericClient, id: i64) -> DbResult<Option<Placement>> {
     let Some(r) = client
         .query_opt(
             "SELECT id, application_id, worker_id, opening_id, employer_id, start_date,
@@ -322,7 +322,7 @@ pub async fn end_placement(
     id: i64,
     ended_on: NaiveDate,
     reason: &str,
-) -> ApiResult<bool> {
+) -> DbResult<bool> {
     Ok(client
         .execute(
             "UPDATE placements SET ended_on = $2, end_reason = $3 WHERE id = $1 AND ended_on IS NULL",
@@ -345,7 +345,7 @@ pub struct FollowupContext {
 pub async fn find_followup(
     client: &impl GenericClient,
     id: i64,
-) -> ApiResult<Option<FollowupContext>> {
+) -> DbResult<Option<FollowupContext>> {
     let sql = format!(
         "SELECT {FOLLOWUP_COLUMNS}, p.worker_id, w.home_region, w.account_id, p.employer_id
          FROM followups f JOIN placements p ON p.id = f.placement_id
@@ -371,7 +371,7 @@ pub async fn record_followup(
     employment: &str,
     monthly_wage: Option<i32>,
     evidence_ref: Option<&str>,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     client
         .execute(
             "UPDATE followups SET recorded_at = now(), recorded_by = $2, recorder_role = $3,
@@ -414,7 +414,7 @@ pub async fn due(
     until: NaiveDate,
     today: NaiveDate,
     limit: i64,
-) -> ApiResult<Vec<DueFollowup>> {
+) -> DbResult<Vec<DueFollowup>> {
     let rows = client
         .query(
             "SELECT f.id, f.placement_id, p.worker_id, w.name, w.home_region, p.employer_id,
@@ -467,7 +467,7 @@ pub async fn insert_dispatch(
     transport: &str,
     created_by: i64,
     application_ids: &[i64],
-) -> ApiResult<i64> {
+) -> DbResult<i64> {
     let id: i64 = client
         .query_one(
             "INSERT INTO dispatches (departure_date, from_county, to_region, transport, created_by)
@@ -492,7 +492,7 @@ pub async fn insert_dispatch(
     Ok(id)
 }
 
-pub async fn find_dispatch(client: &impl GenericClient, id: i64) -> ApiResult<Option<Dispatch>> {
+pub async fn find_dispatch(client: &impl GenericClient, id: i64) -> DbResult<Option<Dispatch>> {
     let Some(r) = client
         .query_opt(
             "SELECT d.id, d.departure_date, d.from_county, d.to_region, d.transport,

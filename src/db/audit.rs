@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::error::ApiResult;
+use super::DbResult;
 
 pub struct AuditEntry<'a> {
     pub action: &'a str,
@@ -22,7 +22,7 @@ pub async fn record(
     client: &impl GenericClient,
     actor: &Principal,
     entry: AuditEntry<'_>,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     record_raw(
         client,
         Some(actor.account_id),
@@ -39,7 +39,7 @@ pub async fn record_raw(
     actor_role: &str,
     request_id: &str,
     entry: AuditEntry<'_>,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     client
         .execute(
             "INSERT INTO audit_log (actor_id, actor_role, action, entity, entity_id, region_code,
@@ -82,7 +82,7 @@ pub async fn list(
     entity: Option<&str>,
     before_id: Option<i64>,
     limit: i64,
-) -> ApiResult<Vec<AuditRecord>> {
+) -> DbResult<Vec<AuditRecord>> {
     let rows = client
         .query(
             "SELECT id, at, actor_id, actor_role, action, entity, entity_id, region_code,

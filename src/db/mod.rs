@@ -22,6 +22,22 @@ use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, Recycling
 use crate::config::Settings;
 pub use embedded::EmbeddedPostgres;
 
+/// What the data layer fails with. It knows nothing of HTTP: `error.rs` turns it into an
+/// `ApiError` in one place (`impl From<DbError> for ApiError`).
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error(transparent)]
+    Pool(#[from] deadpool_postgres::PoolError),
+    /// A stored value the code cannot read (an unknown role, a row that vanished inside a
+    /// transaction): a bug or a bad migration, never the caller's fault.
+    #[error("unreadable data: {0}")]
+    Corrupt(String),
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
 mod embedded_migrations {
     refinery::embed_migrations!("sql");
 }

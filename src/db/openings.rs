@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
 use utoipa::ToSchema;
 
-use crate::error::ApiResult;
+use super::DbResult;
 
 pub const STATUSES: [&str; 4] = ["draft", "open", "filled", "closed"];
 
@@ -97,7 +97,7 @@ pub async fn insert(
     client: &impl GenericClient,
     employer_id: i64,
     o: &OpeningInput,
-) -> ApiResult<i64> {
+) -> DbResult<i64> {
     let row = client
         .query_one(
             "INSERT INTO openings (employer_id, title, description, required_occupations,
@@ -127,7 +127,7 @@ pub async fn insert(
     Ok(row.get(0))
 }
 
-pub async fn update(client: &impl GenericClient, id: i64, o: &OpeningInput) -> ApiResult<bool> {
+pub async fn update(client: &impl GenericClient, id: i64, o: &OpeningInput) -> DbResult<bool> {
     Ok(client
         .execute(
             "UPDATE openings SET title = $2, description = $3, required_occupations = $4,
@@ -158,7 +158,7 @@ pub async fn update(client: &impl GenericClient, id: i64, o: &OpeningInput) -> A
         == 1)
 }
 
-pub async fn find(client: &impl GenericClient, id: i64) -> ApiResult<Option<Opening>> {
+pub async fn find(client: &impl GenericClient, id: i64) -> DbResult<Option<Opening>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM openings o JOIN organizations g ON g.id = o.employer_id
          WHERE o.id = $1"
@@ -172,7 +172,7 @@ pub async fn list(
     employer: Option<i64>,
     after: Option<i64>,
     limit: i64,
-) -> ApiResult<Vec<Opening>> {
+) -> DbResult<Vec<Opening>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM openings o JOIN organizations g ON g.id = o.employer_id
          WHERE (($1::int8 IS NULL AND o.status = 'open') OR o.employer_id = $1)

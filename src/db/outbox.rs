@@ -3,7 +3,7 @@
 
 use deadpool_postgres::GenericClient;
 
-use crate::error::ApiResult;
+use super::DbResult;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Entity {
@@ -24,7 +24,7 @@ impl Entity {
 /// takes a sequence number: the indexer's gap handling relies on that).
 /// Records that `entity` `id` changed; returns the change's sequence number, which a client may
 /// pass back to wait until the index has applied it (read-your-writes).
-pub async fn record_change(client: &impl GenericClient, entity: Entity, id: i64) -> ApiResult<i64> {
+pub async fn record_change(client: &impl GenericClient, entity: Entity, id: i64) -> DbResult<i64> {
     let row = client
         .query_one(
             "INSERT INTO index_changes (entity, entity_id) VALUES ($1, $2) RETURNING seq",

@@ -5,7 +5,7 @@ use deadpool_postgres::GenericClient;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::ApiResult;
+use super::DbResult;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HouseholdOutcome {
@@ -31,7 +31,7 @@ pub async fn households_crossing(
     client: &impl GenericClient,
     scope: Option<&str>,
     line: i64,
-) -> ApiResult<Vec<HouseholdOutcome>> {
+) -> DbResult<Vec<HouseholdOutcome>> {
     let rows = client
         .query(
             "WITH member_wage AS (
@@ -113,7 +113,7 @@ pub async fn transport_subsidy(
     client: &impl GenericClient,
     scope: Option<&str>,
     min_months: i32,
-) -> ApiResult<Vec<SubsidyEligible>> {
+) -> DbResult<Vec<SubsidyEligible>> {
     let rows = client
         .query(
             "SELECT DISTINCT ON (w.id) w.id, w.name, w.home_region, h.registry_number,
@@ -225,7 +225,7 @@ pub async fn outcomes(
     to: NaiveDate,
     group_by: GroupBy,
     today: NaiveDate,
-) -> ApiResult<Vec<OutcomeRow>> {
+) -> DbResult<Vec<OutcomeRow>> {
     let key = group_by.key();
     let sql = format!(
         "WITH events AS (

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ApiResult};
+use super::DbResult;
 
 pub const STATUSES: [&str; 3] = ["available", "placed", "unavailable"];
 pub const GENDERS: [&str; 3] = ["male", "female", "other"];
@@ -155,7 +155,7 @@ pub struct WorkerRecord<'a> {
     pub account_id: Option<i64>,
 }
 
-pub async fn insert(client: &impl GenericClient, rec: &WorkerRecord<'_>) -> ApiResult<i64> {
+pub async fn insert(client: &impl GenericClient, rec: &WorkerRecord<'_>) -> DbResult<i64> {
     let w = rec.input;
     let row = client
         .query_one(
@@ -195,7 +195,7 @@ pub async fn update(
     client: &impl GenericClient,
     id: i64,
     rec: &WorkerRecord<'_>,
-) -> ApiResult<bool> {
+) -> DbResult<bool> {
     let w = rec.input;
     let n = client
         .execute(
@@ -238,7 +238,7 @@ async fn replace_declared_skills(
     client: &impl GenericClient,
     worker_id: i64,
     skills: &[SkillInput],
-) -> ApiResult<()> {
+) -> DbResult<()> {
     client
         .execute(
             "DELETE FROM worker_skills WHERE worker_id = $1 AND source = 'self_declared'",
@@ -273,7 +273,7 @@ pub async fn add_certified_skill(
     certificate_number: Option<&str>,
     enrollment_id: i64,
     certified_on: NaiveDate,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     client
         .execute(
             "DELETE FROM worker_skills WHERE enrollment_id = $1 AND occupation_code = $2",
@@ -301,7 +301,7 @@ pub async fn add_certified_skill(
 pub async fn remove_certified_skills(
     client: &impl GenericClient,
     enrollment_id: i64,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     client
         .execute(
             "DELETE FROM worker_skills WHERE enrollment_id = $1",
@@ -311,7 +311,7 @@ pub async fn remove_certified_skills(
     Ok(())
 }
 
-async fn load_skills(client: &impl GenericClient, workers: &mut [Worker]) -> ApiResult<()> {
+async fn load_skills(client: &impl GenericClient, workers: &mut [Worker]) -> DbResult<()> {
     let ids: Vec<i64> = workers.iter().map(|w| w.id).collect();
     let rows = client
         .query(
@@ -345,7 +345,7 @@ async fn load_skills(client: &impl GenericClient, workers: &mut [Worker]) -> Api
     Ok(())
 }
 
-pub async fn find(client: &impl GenericClient, id: i64) -> ApiResult<Option<Worker>> {
+pub async fn find(client: &impl GenericClient, id: i64) -> DbResult<Option<Worker>> {
     let sql = format!("SELECT {COLUMNS} FROM workers WHERE id = $1");
     let Some(row) = client.query_opt(&sql, &[&id]).await? else {
         return Ok(None);
@@ -358,7 +358,7 @@ pub async fn find(client: &impl GenericClient, id: i64) -> ApiResult<Option<Work
 pub async fn find_by_account(
     client: &impl GenericClient,
     account_id: i64,
-) -> ApiResult<Option<Worker>> {
+) -> DbResult<Option<Worker>> {
     let row = client
         .query_opt(
             "SELECT id FROM workers WHERE account_id = $1",
@@ -374,7 +374,7 @@ pub async fn find_by_account(
 pub async fn id_by_national_id(
     client: &impl GenericClient,
     id_number: &str,
-) -> ApiResult<Option<i64>> {
+) -> DbResult<Option<i64>> {
     Ok(client
         .query_opt("SELECT id FROM workers WHERE id_number = $1", &[&id_number])
         .await?
@@ -382,7 +382,7 @@ pub async fn id_by_national_id(
 }
 
 /// Workers by many ids (skills included), in the order given.
-pub async fn find_many(client: &impl GenericClient, ids: &[i64]) -> ApiResult<Vec<Worker>> {
+pub async fn find_many(client: &impl GenericClient, ids: &[i64]) -> DbResult<Vec<Worker>> {
     let sql = format!("SELECT {COLUMNS} FROM workers WHERE id = ANY($1)");
     let rows = client.query(&sql, &[&ids]).await?;
     let mut workers: Vec<Worker> = rows.iter().map(from_row).collect();
@@ -397,7 +397,7 @@ pub async fn list(
     status: Option<&str>,
     after: Option<i64>,
     limit: i64,
-) -> ApiResult<Vec<Worker>> {
+) -> DbResult<Vec<Worker>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM workers
          WHERE ($1::text IS NULL OR region_within(home_region, $1))
@@ -418,7 +418,7 @@ pub async fn enrolled_with_center(
     client: &impl GenericClient,
     worker_id: i64,
     center_id: i64,
-) -> ApiResult<bool> {
+) -> DbResult<bool> {
     Ok(client
         .query_opt(
             "SELECT 1 FROM enrollments e JOIN courses c ON c.id = e.course_id
@@ -429,7 +429,8 @@ pub async fn enrolled_with_center(
         .is_some())
 }
 
-pub async fn set_status(client: &impl GenericClient, id: i64, status: &str) -> ApiResult<()> {
+/// Sets the status the program decided (placement, its end); false when there is no such worker.
+pub async fn set_status(client: &impl GenericClient, id: i64, status: &str) -> DbResult<bool> {
     let n = client
         .execute(
             "UPDATE workers SET status = $2, version = version + 1, updated_at = now()
@@ -437,8 +438,5 @@ pub async fn set_status(client: &impl GenericClient, id: i64, status: &str) -> A
             &[&id, &status],
         )
         .await?;
-    if n == 0 {
-        return Err(ApiError::not_found());
-    }
-    Ok(())
+    Ok(n == 1)
 }

@@ -477,7 +477,7 @@ async fn graduate_row(
             };
             let id = match workers::insert(tx, &rec).await {
                 Ok(id) => id,
-                Err(e) => return Ok(Err(vec![db_problem("phone", e)?])),
+                Err(e) => return Ok(Err(vec![db_problem("phone", e.into())?])),
             };
             outcome = Upsert::Inserted;
             id

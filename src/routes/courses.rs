@@ -314,7 +314,7 @@ pub async fn apply_result(
             .await?;
         }
     }
-    outbox::record_change(tx, Entity::Worker, enrollment.worker_id).await
+    Ok(outbox::record_change(tx, Entity::Worker, enrollment.worker_id).await?)
 }
 
 /// Records a pass or fail. A pass adds certified skills to the worker and is reflected in
