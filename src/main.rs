@@ -110,15 +110,16 @@ async fn main() -> anyhow::Result<()> {
             let database = Database::open(&settings).await?;
             db::migrate(&database.config).await?;
             let pool = db::build_pool(database.config.clone(), &settings)?;
-            let id = labormatch::routes::auth::create_admin(&pool, &phone, &password, &name)
-                .await
-                .map_err(|e| {
-                    anyhow::anyhow!(
-                        "{}",
-                        serde_json::to_string(&e.body(labormatch::i18n::Lang::En))
-                            .unwrap_or_default()
-                    )
-                })?;
+            let id = labormatch::services::accounts::create_admin(
+                &pool, &settings, &phone, &password, &name,
+            )
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{}",
+                    serde_json::to_string(&e.body(labormatch::i18n::Lang::En)).unwrap_or_default()
+                )
+            })?;
             println!("admin account {id} created for {phone}");
             Ok(())
         }
@@ -198,14 +199,7 @@ async fn import(
         ImportMode::BestEffort
     };
     // The command line acts with an administrator's reach; its audit entries say "cli".
-    let actor = labormatch::auth::Principal {
-        account_id: 0,
-        role: labormatch::auth::Role::Admin,
-        organization_id: None,
-        org_admin: false,
-        region: None,
-        request_id: "cli".into(),
-    };
+    let actor = labormatch::auth::Principal::command_line();
     let result = match kind {
         ImportKind::Households => {
             match imports::Sheet::open(source, &imports::HOUSEHOLD_COLUMNS).await {

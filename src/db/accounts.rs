@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use crate::auth::Role;
 use super::{DbError, DbResult};
+use crate::auth::Role;
 
 #[derive(Debug, Clone)]
 pub struct Account {
@@ -108,8 +108,9 @@ pub async fn store_refresh_token(
 pub enum RefreshUse {
     /// Valid and now spent: issue the next token of this family.
     Fresh { account_id: i64, family: uuid::Uuid },
-    /// Already spent or revoked: someone replays it. The whole family is now revoked.
-    Reused,
+    /// Already spent or revoked: someone replays it. Its session (the whole family) is now
+    /// ended.
+    Reused { family: uuid::Uuid },
     /// Unknown or expired.
     Invalid,
 }
@@ -133,8 +134,8 @@ pub async fn spend_refresh_token(
     let used: Option<DateTime<Utc>> = row.get("used_at");
     let revoked: Option<DateTime<Utc>> = row.get("revoked_at");
     if used.is_some() || revoked.is_some() {
-        revoke_family(tx, family).await?;
-        return Ok(RefreshUse::Reused);
+        super::sessions::end(tx, family, super::sessions::EndReason::Reuse).await?;
+        return Ok(RefreshUse::Reused { family });
     }
     let expires: DateTime<Utc> = row.get("expires_at");
     if expires < Utc::now() {
@@ -152,16 +153,6 @@ pub async fn spend_refresh_token(
     })
 }
 
-pub async fn revoke_family(client: &impl GenericClient, family: uuid::Uuid) -> DbResult<u64> {
-    Ok(client
-        .execute(
-            "UPDATE refresh_tokens SET revoked_at = now()
-             WHERE family = $1 AND revoked_at IS NULL",
-            &[&family],
-        )
-        .await?)
-}
-
 pub async fn family_of(
     client: &impl GenericClient,
     token_hash: &str,
@@ -175,44 +166,20 @@ pub async fn family_of(
         .map(|r| (r.get(0), r.get(1))))
 }
 
-/// Failures for `key` inside the window: how many, and when the oldest of them happened.
-pub async fn recent_failures(
+/// Disables or enables an account; answers it as it is now (`None`: no such account).
+pub async fn set_disabled(
     client: &impl GenericClient,
-    key: &str,
-    window_secs: f64,
-) -> DbResult<(i64, Option<DateTime<Utc>>)> {
-    let row = client
-        .query_one(
-            "SELECT count(*), min(failed_at) FROM login_failures
-             WHERE key = $1 AND failed_at > now() - make_interval(secs => $2)",
-            &[&key, &window_secs],
-        )
-        .await?;
-    Ok((row.get(0), row.get(1)))
-}
-
-pub async fn record_failures(client: &impl GenericClient, keys: &[String]) -> DbResult<()> {
+    id: i64,
+    disabled: bool,
+) -> DbResult<Option<Account>> {
+    let sql =
+        format!("UPDATE accounts SET disabled = $2 WHERE id = $1 RETURNING {ACCOUNT_COLUMNS}");
     client
-        .execute(
-            "INSERT INTO login_failures (key) SELECT unnest($1::text[])",
-            &[&keys],
-        )
-        .await?;
-    // Old rows are useless; trim them as we go so the table stays small.
-    client
-        .execute(
-            "DELETE FROM login_failures WHERE failed_at < now() - interval '1 day'",
-            &[],
-        )
-        .await?;
-    Ok(())
-}
-
-pub async fn clear_failures(client: &impl GenericClient, key: &str) -> DbResult<()> {
-    client
-        .execute("DELETE FROM login_failures WHERE key = $1", &[&key])
-        .await?;
-    Ok(())
+        .query_opt(&sql, &[&id, &disabled])
+        .await?
+        .as_ref()
+        .map(account_from_row)
+        .transpose()
 }
 
 #[derive(Debug, Clone)]
@@ -294,6 +261,17 @@ pub async fn insert_invitation(
         )
         .await?;
     Ok(())
+}
+
+/// Whether an invitation code is unused and unexpired (checked before hashing a password).
+pub async fn invitation_is_live(client: &impl GenericClient, code_hash: &str) -> DbResult<bool> {
+    Ok(client
+        .query_opt(
+            "SELECT 1 FROM invitations WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()",
+            &[&code_hash],
+        )
+        .await?
+        .is_some())
 }
 
 /// Locks an unused, unexpired invitation: (organization id, org admin?).

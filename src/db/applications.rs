@@ -16,6 +16,9 @@ pub struct Application {
     pub employer_id: i64,
     pub worker_id: i64,
     pub worker_home_region: String,
+    /// The worker's own account, if they have one (for access checks; never shown).
+    #[serde(skip)]
+    pub worker_account_id: Option<i64>,
     pub state: String,
     pub worker_consented: bool,
     pub created_at: DateTime<Utc>,
@@ -33,7 +36,8 @@ pub struct Event {
 }
 
 const COLUMNS: &str = "a.id, a.opening_id, o.title AS opening_title, o.employer_id, a.worker_id, \
-                       w.home_region AS worker_home_region, a.state, a.worker_consented, \
+                       w.home_region AS worker_home_region, w.account_id AS worker_account_id, \
+                       a.state, a.worker_consented, \
                        a.created_at, a.updated_at";
 const FROM: &str = "applications a JOIN openings o ON o.id = a.opening_id \
                     JOIN workers w ON w.id = a.worker_id";
@@ -46,6 +50,7 @@ fn from_row(r: &Row) -> Application {
         employer_id: r.get("employer_id"),
         worker_id: r.get("worker_id"),
         worker_home_region: r.get("worker_home_region"),
+        worker_account_id: r.get("worker_account_id"),
         state: r.get("state"),
         worker_consented: r.get("worker_consented"),
         created_at: r.get("created_at"),
@@ -405,16 +410,26 @@ pub struct DueFollowup {
     pub overdue: bool,
 }
 
-/// Unrecorded follow-ups due on or before `until`, of active placements, in the officer's
-/// region (`scope`) or of one employer.
+/// Whose follow-ups a due list covers.
+pub enum DueOf<'a> {
+    All,
+    WorkersWithin(&'a str),
+    Employer(i64),
+}
+
+/// Unrecorded follow-ups due on or before `until`, of active placements.
 pub async fn due(
     client: &impl GenericClient,
-    scope: Option<&str>,
-    employer: Option<i64>,
+    of: DueOf<'_>,
     until: NaiveDate,
     today: NaiveDate,
     limit: i64,
 ) -> DbResult<Vec<DueFollowup>> {
+    let (scope, employer) = match of {
+        DueOf::All => (None, None),
+        DueOf::WorkersWithin(region) => (Some(region), None),
+        DueOf::Employer(id) => (None, Some(id)),
+    };
     let rows = client
         .query(
             "SELECT f.id, f.placement_id, p.worker_id, w.name, w.home_region, p.employer_id,

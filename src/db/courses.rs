@@ -58,11 +58,7 @@ fn from_row(r: &Row) -> Course {
     }
 }
 
-pub async fn insert(
-    client: &impl GenericClient,
-    center_id: i64,
-    c: &CourseInput,
-) -> DbResult<i64> {
+pub async fn insert(client: &impl GenericClient, center_id: i64, c: &CourseInput) -> DbResult<i64> {
     let row = client
         .query_one(
             "INSERT INTO courses (center_id, title, occupation_codes, hours, starts_on, ends_on,
@@ -160,10 +156,7 @@ pub async fn enroll(
         .map(|r| r.get(0)))
 }
 
-pub async fn find_enrollment(
-    client: &impl GenericClient,
-    id: i64,
-) -> DbResult<Option<Enrollment>> {
+pub async fn find_enrollment(client: &impl GenericClient, id: i64) -> DbResult<Option<Enrollment>> {
     let sql = format!(
         "SELECT {ENROLLMENT_COLUMNS} FROM enrollments e JOIN workers w ON w.id = e.worker_id
          WHERE e.id = $1"

@@ -7,6 +7,7 @@ use tokio_postgres::Row;
 use utoipa::ToSchema;
 
 use super::DbResult;
+use crate::domain::RegionFilter;
 
 pub const STATUSES: [&str; 4] = ["registered_poor", "monitored", "exited", "other"];
 
@@ -193,10 +194,16 @@ pub async fn update(
         .map(from_row))
 }
 
-/// Households inside `scope` (all when `None`), by id ascending after `after`.
+/// Locks a household for a change in this transaction.
+pub async fn lock(client: &impl GenericClient, id: i64) -> DbResult<Option<Household>> {
+    let sql = format!("SELECT {COLUMNS} FROM households WHERE id = $1 FOR UPDATE");
+    Ok(client.query_opt(&sql, &[&id]).await?.as_ref().map(from_row))
+}
+
+/// Households inside `scope`, by id ascending after `after`.
 pub async fn list(
     client: &impl GenericClient,
-    scope: Option<&str>,
+    scope: &RegionFilter,
     status: Option<&str>,
     after: Option<i64>,
     limit: i64,
@@ -209,7 +216,7 @@ pub async fn list(
          ORDER BY id LIMIT $4"
     );
     let rows = client
-        .query(&sql, &[&scope, &status, &after, &limit])
+        .query(&sql, &[&scope.sql(), &status, &after, &limit])
         .await?;
     Ok(rows.iter().map(from_row).collect())
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod applications;
 pub mod audit;
+pub mod claims;
 pub mod courses;
 pub mod embedded;
 pub mod households;
@@ -12,6 +13,8 @@ pub mod outbox;
 pub mod reference;
 pub mod reports;
 pub mod seed;
+pub mod sessions;
+pub mod throttle;
 pub mod workers;
 
 use std::time::Duration;

@@ -158,6 +158,26 @@ pub async fn update(client: &impl GenericClient, id: i64, o: &OpeningInput) -> D
         == 1)
 }
 
+/// Locks an opening for a change in this transaction (acceptances lock it too).
+pub async fn lock(client: &impl GenericClient, id: i64) -> DbResult<Option<Opening>> {
+    client
+        .execute("SELECT 1 FROM openings WHERE id = $1 FOR UPDATE", &[&id])
+        .await?;
+    find(client, id).await
+}
+
+/// Sets the status an acceptance decided (the opening is filled).
+pub async fn set_status(client: &impl GenericClient, id: i64, status: &str) -> DbResult<()> {
+    client
+        .execute(
+            "UPDATE openings SET status = $2, version = version + 1, updated_at = now()
+             WHERE id = $1",
+            &[&id, &status],
+        )
+        .await?;
+    Ok(())
+}
+
 pub async fn find(client: &impl GenericClient, id: i64) -> DbResult<Option<Opening>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM openings o JOIN organizations g ON g.id = o.employer_id

@@ -7,6 +7,7 @@ use tokio_postgres::Row;
 use utoipa::ToSchema;
 
 use super::DbResult;
+use crate::domain::RegionFilter;
 
 pub const STATUSES: [&str; 3] = ["available", "placed", "unavailable"];
 pub const GENDERS: [&str; 3] = ["male", "female", "other"];
@@ -17,10 +18,6 @@ fn default_languages() -> Vec<String> {
 
 fn default_education() -> String {
     "unknown".into()
-}
-
-fn default_status() -> String {
-    "available".into()
 }
 
 /// A self-declared skill, as the worker or an officer states it.
@@ -40,6 +37,9 @@ pub struct SkillInput {
 /// of it: they come from course results and are kept when a profile is replaced.
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 pub struct WorkerInput {
+    /// The registered household the worker belongs to. Only an officer whose region holds the
+    /// household (or an admin) may set or change it (else 403 `household_link_forbidden`); a
+    /// worker's own profile keeps whatever the office set.
     pub household_id: Option<i64>,
     pub name: String,
     /// male | female | other
@@ -72,8 +72,11 @@ pub struct WorkerInput {
     /// Labor-brand tags such as 化隆拉面.
     #[serde(default)]
     pub brand_tags: Vec<String>,
-    #[serde(default = "default_status")]
-    pub status: String,
+    /// available | placed | unavailable. Omitted: unchanged (a new profile is available).
+    /// Placed is the program's to set: a worker cannot leave it, or enter it, through the
+    /// profile (409 `invalid_transition`).
+    #[serde(default)]
+    pub status: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -147,12 +150,15 @@ fn from_row(r: &Row) -> Worker {
     }
 }
 
-/// Normalized values ready to store (phone and ID in canonical form).
+/// Values ready to store: phone and ID in canonical form, and the household and status the
+/// rules decided (which may differ from what the input asked for).
 pub struct WorkerRecord<'a> {
     pub input: &'a WorkerInput,
     pub phone: Option<String>,
     pub id_number: Option<String>,
     pub account_id: Option<i64>,
+    pub household_id: Option<i64>,
+    pub status: &'a str,
 }
 
 pub async fn insert(client: &impl GenericClient, rec: &WorkerRecord<'_>) -> DbResult<i64> {
@@ -167,7 +173,7 @@ pub async fn insert(client: &impl GenericClient, rec: &WorkerRecord<'_>) -> DbRe
              RETURNING id",
             &[
                 &rec.account_id,
-                &w.household_id,
+                &rec.household_id,
                 &w.name.trim(),
                 &w.gender,
                 &w.birth_year,
@@ -182,7 +188,7 @@ pub async fn insert(client: &impl GenericClient, rec: &WorkerRecord<'_>) -> DbRe
                 &w.min_wage,
                 &w.available_from,
                 &w.brand_tags,
-                &w.status,
+                &rec.status,
             ],
         )
         .await?;
@@ -207,7 +213,7 @@ pub async fn update(
              WHERE id = $1",
             &[
                 &id,
-                &w.household_id,
+                &rec.household_id,
                 &w.name.trim(),
                 &w.gender,
                 &w.birth_year,
@@ -222,7 +228,7 @@ pub async fn update(
                 &w.min_wage,
                 &w.available_from,
                 &w.brand_tags,
-                &w.status,
+                &rec.status,
             ],
         )
         .await?;
@@ -355,6 +361,42 @@ pub async fn find(client: &impl GenericClient, id: i64) -> DbResult<Option<Worke
     Ok(workers.pop())
 }
 
+/// Locks a worker row for a change in this transaction (skills included).
+pub async fn lock(client: &impl GenericClient, id: i64) -> DbResult<Option<Worker>> {
+    client
+        .execute("SELECT 1 FROM workers WHERE id = $1 FOR UPDATE", &[&id])
+        .await?;
+    find(client, id).await
+}
+
+/// Gives a worker profile its account (a claimed profile).
+pub async fn link_account(client: &impl GenericClient, id: i64, account_id: i64) -> DbResult<()> {
+    client
+        .execute(
+            "UPDATE workers SET account_id = $2, version = version + 1, updated_at = now()
+             WHERE id = $1",
+            &[&id, &account_id],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Ids of the members of a household.
+pub async fn ids_in_household(
+    client: &impl GenericClient,
+    household_id: i64,
+) -> DbResult<Vec<i64>> {
+    Ok(client
+        .query(
+            "SELECT id FROM workers WHERE household_id = $1 ORDER BY id",
+            &[&household_id],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
 pub async fn find_by_account(
     client: &impl GenericClient,
     account_id: i64,
@@ -391,9 +433,10 @@ pub async fn find_many(client: &impl GenericClient, ids: &[i64]) -> DbResult<Vec
     Ok(workers)
 }
 
+/// Workers whose home lies inside `scope`, by id ascending after `after`.
 pub async fn list(
     client: &impl GenericClient,
-    scope: Option<&str>,
+    scope: &RegionFilter,
     status: Option<&str>,
     after: Option<i64>,
     limit: i64,
@@ -406,7 +449,7 @@ pub async fn list(
          ORDER BY id LIMIT $4"
     );
     let rows = client
-        .query(&sql, &[&scope, &status, &after, &limit])
+        .query(&sql, &[&scope.sql(), &status, &after, &limit])
         .await?;
     let mut workers: Vec<Worker> = rows.iter().map(from_row).collect();
     load_skills(client, &mut workers).await?;
