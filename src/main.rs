@@ -77,6 +77,20 @@ enum Command {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
+    /// Measure what authentication costs: the per-request session check against the in-memory
+    /// set of ended sessions, the indexed PostgreSQL lookup it replaces, the re-read of the
+    /// set, and one argon2id hash with the configured parameters.
+    BenchAuth {
+        /// Sessions ended inside the access-token lifetime (the size of the set).
+        #[arg(long, default_value_t = 10_000)]
+        ended: i64,
+        #[arg(long, default_value_t = 2_000_000)]
+        checks: u64,
+        #[arg(long, default_value_t = 2_000)]
+        lookups: usize,
+        #[arg(long, default_value_t = 20)]
+        hashes: usize,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -161,6 +175,24 @@ async fn main() -> anyhow::Result<()> {
                 seed,
             };
             bench(settings, opts, http, out).await
+        }
+        Command::BenchAuth {
+            ended,
+            checks,
+            lookups,
+            hashes,
+        } => {
+            let database = Database::open(&settings).await?;
+            db::migrate(&database.config).await?;
+            let opts = labormatch::bench::auth::AuthOptions {
+                ended,
+                checks,
+                lookups,
+                hashes,
+            };
+            let report = labormatch::bench::auth::run(&settings, &database.config, &opts).await?;
+            println!("{}", labormatch::bench::auth::markdown(&report));
+            Ok(())
         }
         Command::Openapi => {
             let doc = labormatch::routes::openapi();

@@ -12,7 +12,8 @@ use utoipa::ToSchema;
 
 pub use extract::Auth;
 pub use policy::{
-    AdminOnly, AnyUser, CenterStaff, EmployerStaff, OfficerOrAdmin, RoleSet, Scope, WorkerOnly,
+    AdminOnly, AnyUser, CenterStaff, EmployerOrStaff, EmployerStaff, OfficerOrAdmin, RoleSet,
+    Scope, WorkerOnly,
 };
 pub use tokens::JwtKeys;
 

@@ -121,6 +121,8 @@ role_set!(/// Employer staff.
     EmployerStaff => [Employer]);
 role_set!(/// Program staff: county, prefecture and province officers, and admins.
     OfficerOrAdmin => [Officer, Admin]);
+role_set!(/// Those who organize work: employer staff and program staff (dispatches, follow-ups due).
+    EmployerOrStaff => [Employer, Officer, Admin]);
 role_set!(/// Admins only.
     AdminOnly => [Admin]);
 role_set!(/// Anyone signed in.
@@ -544,6 +546,14 @@ pub fn may_list_enrollments(p: &Principal, c: &Course) -> ApiResult<()> {
         (p.role == Role::Center && s.is_organization(c.center_id))
             || (OfficerOrAdmin::admit(p).is_ok() && s.holds_region(&c.location_region)),
         ApiError::not_found,
+    )
+}
+
+/// Graduate imports: center staff, and admins (the command line).
+pub fn may_import_graduates(p: &Principal) -> ApiResult<()> {
+    allow(
+        p.role == Role::Center || scope(p) == Scope::All,
+        ApiError::forbidden,
     )
 }
 

@@ -13,6 +13,7 @@
 //! cookie-carrying pages.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -30,7 +31,10 @@ pub struct Sessions {
     ended: RwLock<HashSet<Uuid>>,
     /// Ended here since the last re-read: kept until a re-read surely includes them.
     ended_here: Mutex<Vec<(Uuid, Instant)>>,
-    refreshed: Mutex<Option<Instant>>,
+    /// When the set was last read, in milliseconds after `origin` (0: never). An atomic, so
+    /// the check takes no lock but the set's read lock.
+    refreshed_ms: AtomicU64,
+    origin: Instant,
     window: Duration,
 }
 
@@ -40,7 +44,8 @@ impl Sessions {
         Arc::new(Sessions {
             ended: RwLock::new(HashSet::new()),
             ended_here: Mutex::new(Vec::new()),
-            refreshed: Mutex::new(None),
+            refreshed_ms: AtomicU64::new(0),
+            origin: Instant::now(),
             window: access_ttl + MARGIN,
         })
     }
@@ -48,11 +53,9 @@ impl Sessions {
     /// Whether tokens of session `sid` may still be used: 401 if it ended, 503 if the list of
     /// ended sessions is too old to trust.
     pub fn check(&self, sid: Uuid) -> ApiResult<()> {
-        let fresh = self
-            .refreshed
-            .lock()
-            .map(|at| at.is_some_and(|at| at.elapsed() < STALE_AFTER))
-            .unwrap_or(false);
+        let refreshed = self.refreshed_ms.load(Ordering::Acquire);
+        let now = self.origin.elapsed().as_millis() as u64;
+        let fresh = refreshed > 0 && now.saturating_sub(refreshed) < STALE_AFTER.as_millis() as u64;
         if !fresh {
             return Err(ApiError {
                 cause: Some("the list of ended sessions is stale".into()),
@@ -99,10 +102,14 @@ impl Sessions {
         if let Ok(mut ended) = self.ended.write() {
             *ended = set;
         }
-        if let Ok(mut at) = self.refreshed.lock() {
-            *at = Some(started);
-        }
+        self.mark_refreshed(started);
         Ok(n)
+    }
+
+    fn mark_refreshed(&self, at: Instant) {
+        // At least 1: 0 means never read.
+        let ms = (at.duration_since(self.origin).as_millis() as u64).max(1);
+        self.refreshed_ms.store(ms, Ordering::Release);
     }
 
     /// Re-reads every `every` for as long as the service holds `this`.
@@ -146,7 +153,7 @@ mod tests {
             s.check(sid).unwrap_err().code,
             ErrorCode::DatabaseUnavailable
         );
-        *s.refreshed.lock().unwrap() = Some(Instant::now());
+        s.mark_refreshed(Instant::now());
         assert!(s.check(sid).is_ok());
         s.ended_here(&[sid]);
         assert_eq!(s.check(sid).unwrap_err().code, ErrorCode::Unauthorized);

@@ -348,6 +348,7 @@ pub async fn import_graduates(
     mut sheet: Sheet,
     mode: ImportMode,
 ) -> ApiResult<ImportReport> {
+    policy::may_import_graduates(actor)?;
     let mut client = pool.get().await?;
     let mut tx = client.transaction().await?;
     let mut report = ImportReport::default();

@@ -4,7 +4,7 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::auth::{AnyUser, Auth, EmployerStaff, WorkerOnly};
+use crate::auth::{AnyUser, Auth, EmployerOrStaff, EmployerStaff, WorkerOnly};
 use crate::db::applications::{Application, Dispatch, Placement};
 use crate::error::ApiResult;
 use crate::pagination::{Page, PageParams};
@@ -281,7 +281,7 @@ pub struct DueQuery {
 #[get("/followups/due")]
 pub async fn due_followups(
     state: web::Data<AppState>,
-    user: Auth<AnyUser>,
+    user: Auth<EmployerOrStaff>,
     query: web::Query<DueQuery>,
 ) -> ApiResult<web::Json<DueList>> {
     Ok(web::Json(
@@ -308,7 +308,7 @@ pub async fn due_followups(
 #[post("/dispatches")]
 pub async fn create_dispatch(
     state: web::Data<AppState>,
-    user: Auth<AnyUser>,
+    user: Auth<EmployerOrStaff>,
     body: web::Json<DispatchRequest>,
 ) -> ApiResult<HttpResponse> {
     let dispatch = placements::dispatch(&state, &user, &body).await?;
