@@ -63,10 +63,22 @@ impl Application {
         let sessions = Sessions::new(settings.access_token_ttl);
         // Read once before serving, so the first requests are checked; if the database is
         // away, authenticated requests answer 503 until the poller reads it.
-        if let Err(e) = sessions.refresh(&pool).await {
-            tracing::warn!(error = %e, "cannot read ended sessions yet");
+        let poller_pool = crate::db::build_pool(
+            db_config.clone(),
+            &Settings {
+                pool_max_size: 1,
+                ..settings.clone()
+            },
+        )?;
+        match poller_pool.get().await {
+            Ok(client) => {
+                if let Err(e) = sessions.refresh(&client).await {
+                    tracing::warn!(error = %e, "cannot read ended sessions yet");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read ended sessions yet"),
         }
-        Sessions::spawn_poller(&sessions, pool.clone(), settings.session_poll);
+        Sessions::spawn_poller(&sessions, poller_pool, settings.session_poll);
         let passwords = PasswordHasher::from_settings(&settings)?;
         let claim_code_key = keyed_hash(&secret, "labormatch profile claim codes").into_bytes();
         let state = web::Data::new(AppState {

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
-use deadpool_postgres::Pool;
+use deadpool_postgres::{GenericClient, Pool};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -87,10 +87,9 @@ impl Sessions {
     }
 
     /// Re-reads the sessions ended within the window.
-    pub async fn refresh(&self, pool: &Pool) -> ApiResult<usize> {
+    pub async fn refresh(&self, client: &impl GenericClient) -> ApiResult<usize> {
         let started = Instant::now();
-        let client = pool.get().await?;
-        let from_db = crate::db::sessions::ended_within(&client, self.window.as_secs_f64()).await?;
+        let from_db = crate::db::sessions::ended_within(client, self.window.as_secs_f64()).await?;
         let mut set: HashSet<Uuid> = from_db.into_iter().collect();
         if let Ok(mut here) = self.ended_here.lock() {
             // A session ended here just before the query began may not be in its snapshot;
@@ -112,8 +111,9 @@ impl Sessions {
         self.refreshed_ms.store(ms, Ordering::Release);
     }
 
-    /// Re-reads every `every` for as long as the service holds `this`.
-    pub fn spawn_poller(this: &Arc<Sessions>, pool: Pool, every: Duration) {
+    /// Re-reads every `every` for as long as the service holds `this`, through a pool of its
+    /// own (one connection): a request pool drained by a burst must not make the list stale.
+    pub fn spawn_poller(this: &Arc<Sessions>, own_pool: Pool, every: Duration) {
         let weak: Weak<Sessions> = Arc::downgrade(this);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
@@ -121,10 +121,19 @@ impl Sessions {
             let mut failing = false;
             loop {
                 tick.tick().await;
-                let Some(sessions) = weak.upgrade() else {
-                    return;
+                let read = match own_pool.get().await {
+                    Ok(client) => {
+                        let Some(sessions) = weak.upgrade() else {
+                            return;
+                        };
+                        sessions.refresh(&client).await
+                    }
+                    Err(e) => Err(ApiError::from(e)),
                 };
-                match sessions.refresh(&pool).await {
+                if weak.strong_count() == 0 {
+                    return;
+                }
+                match read {
                     Ok(_) if failing => {
                         tracing::info!("ended sessions re-read again");
                         failing = false;

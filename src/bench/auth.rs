@@ -75,7 +75,7 @@ pub async fn run(
     for _ in 0..20 {
         let t = Instant::now();
         sessions
-            .refresh(&pool)
+            .refresh(&client)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         refreshes.push(t.elapsed().as_secs_f64() * 1e3);

@@ -160,7 +160,7 @@ async fn count_attempt(
 }
 
 /// Counts a sign-up or invitation acceptance for this phone and address (each attempt counts).
-async fn count_sign_up(state: &AppState, phone: &str, client_addr: &str) -> ApiResult<()> {
+async fn count_sign_up(state: &AppState, phone: &str, client_addr: &str) -> ApiResult<Vec<i64>> {
     let s = &state.settings;
     count_attempt(
         state,
@@ -177,7 +177,26 @@ async fn count_sign_up(state: &AppState, phone: &str, client_addr: &str) -> ApiR
         s.signup_window,
     )
     .await
-    .map(|_| ())
+}
+
+/// Hashes a password; if no hashing slot frees up in time (503), the attempts counted for this
+/// request are taken back: nothing was tried, and the client is told to retry.
+async fn hash_or_take_back(
+    state: &AppState,
+    password: String,
+    counted: &[i64],
+) -> ApiResult<String> {
+    match state.passwords.hash(password).await {
+        Ok(hash) => Ok(hash),
+        Err(e) => {
+            if let Ok(client) = state.pool.get().await {
+                if let Err(err) = throttle::take_back(&client, counted).await {
+                    tracing::warn!(error = %err, "could not take back counted attempts");
+                }
+            }
+            Err(e)
+        }
+    }
 }
 
 /// The keys sign-in failures count against: the phone, and the client address (looser: many
@@ -254,7 +273,7 @@ pub async fn register(
     client_addr: &str,
 ) -> ApiResult<TokenResponse> {
     let (phone, display_name) = validate_credentials(&req.phone, &req.password, &req.display_name)?;
-    count_sign_up(state, phone.as_str(), client_addr).await?;
+    let mut counted = count_sign_up(state, phone.as_str(), client_addr).await?;
     let claim = match req
         .claim_code
         .as_deref()
@@ -283,7 +302,10 @@ pub async fn register(
                 .with_extra(serde_json::json!({ "constraint": "accounts_phone_key" })));
         }
     }
-    let hash = state.passwords.hash(req.password).await?;
+    if let Some((_, claim_counted)) = &claim {
+        counted.extend(claim_counted);
+    }
+    let hash = hash_or_take_back(state, req.password, &counted).await?;
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
     let id = accounts::insert_account(
@@ -426,7 +448,7 @@ pub async fn accept_invitation(
     client_addr: &str,
 ) -> ApiResult<TokenResponse> {
     let (phone, display_name) = validate_credentials(&req.phone, &req.password, &req.display_name)?;
-    count_sign_up(state, phone.as_str(), client_addr).await?;
+    let counted = count_sign_up(state, phone.as_str(), client_addr).await?;
     let code_hash = hash_opaque_token(req.code.trim());
     {
         // Unknown, used or expired codes are refused before any hashing.
@@ -435,7 +457,7 @@ pub async fn accept_invitation(
             return Err(ApiError::not_found());
         }
     }
-    let password_hash = state.passwords.hash(req.password).await?;
+    let password_hash = hash_or_take_back(state, req.password, &counted).await?;
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
     let (organization_id, org_admin) = accounts::take_invitation(&tx, &code_hash)

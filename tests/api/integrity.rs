@@ -315,7 +315,7 @@ async fn item3_a_worker_registered_by_an_officer_claims_the_profile() {
     let (status, registered) = post(&app, "/api/v1/workers", Some(&officer), body).await;
     assert_eq!(status, 201);
     let worker_id = registered["id"].as_i64().unwrap();
-    let (opening, _) = create_opening(&app, &employer, 3).await;
+    let (opening, change) = create_opening(&app, &employer, 3).await;
     // The employer already invited him from the candidate list.
     let (status, invitation) = post(
         &app,
@@ -388,7 +388,12 @@ async fn item3_a_worker_registered_by_an_officer_claims_the_profile() {
     assert_eq!(mine["skills"][0]["occupation_code"], "6-18-02-04");
     assert_eq!(mine["phone"], phone);
     // He sees his matches and the invitation, and can answer it.
-    let matches = get(&app, "/api/v1/me/matches", &token).await;
+    let matches = get(
+        &app,
+        &format!("/api/v1/me/matches?after_change={change}"),
+        &token,
+    )
+    .await;
     assert_eq!(matches["items"][0]["opening_id"], opening, "{matches}");
     let apps = get(&app, "/api/v1/me/applications", &token).await;
     assert_eq!(apps["items"][0]["id"], invitation["id"], "{apps}");

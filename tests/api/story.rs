@@ -144,7 +144,12 @@ async fn officer_registers_center_certifies_employer_posts_worker_claims_applies
     assert_eq!(mine["skills"][0]["certificate_number"], "QH-HJ-2026-0001");
 
     // He sees the opening among his matches, and applies (twice, on a flaky network: once).
-    let matches = get(&app, "/api/v1/me/matches", &token).await;
+    let matches = get(
+        &app,
+        &format!("/api/v1/me/matches?after_change={change}"),
+        &token,
+    )
+    .await;
     assert_eq!(matches["items"][0]["opening_id"], opening_id, "{matches}");
     let apply = format!("/api/v1/openings/{opening_id}/applications");
     let (status, application) = post(&app, &apply, Some(&token), json!({})).await;
