@@ -161,6 +161,20 @@ pub fn may_administer(p: &Principal) -> ApiResult<()> {
     AdminOnly::admit(p)
 }
 
+/// Admins disable and enable accounts, but never disable their own (nobody would be left to
+/// undo it).
+pub fn may_set_disabled(p: &Principal, account_id: i64, disabled: bool) -> ApiResult<()> {
+    may_administer(p)?;
+    if disabled && account_id == p.account_id {
+        return Err(ApiError::msg(
+            ErrorCode::Conflict,
+            "不能停用自己的账号",
+            "You cannot disable your own account",
+        ));
+    }
+    Ok(())
+}
+
 /// Only a job seeker claims a profile an office registered.
 pub fn may_claim_profile(p: &Principal) -> ApiResult<()> {
     WorkerOnly::admit(p)

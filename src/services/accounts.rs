@@ -589,14 +589,7 @@ pub async fn set_disabled(
     account_id: i64,
     disabled: bool,
 ) -> ApiResult<AccountView> {
-    policy::may_administer(p)?;
-    if disabled && account_id == p.account_id {
-        return Err(ApiError::msg(
-            ErrorCode::Conflict,
-            "不能停用自己的账号",
-            "You cannot disable your own account",
-        ));
-    }
+    policy::may_set_disabled(p, account_id, disabled)?;
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
     let account = accounts::set_disabled(&tx, account_id, disabled)
