@@ -27,6 +27,25 @@ pub struct Settings {
     pub pool_max_connection_age: Duration,
     pub login_max_failures: u32,
     pub login_window: Duration,
+    /// Sign-ups and invitation acceptances per phone, and per client address, inside
+    /// `signup_window` (each attempt counts, before any password is hashed).
+    pub signup_max_per_phone: u32,
+    pub signup_max_per_address: u32,
+    pub signup_window: Duration,
+    /// argon2id cost: memory in KiB, iterations, lanes. Stored hashes carry their own
+    /// parameters, so changing these only affects new hashes.
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    /// Password hashes (and verifications) computed at once; each holds `argon2_memory_kib`.
+    pub hash_max_concurrency: usize,
+    /// How long a request waits for a hashing slot before answering 503 with Retry-After.
+    pub hash_queue_wait: Duration,
+    /// How often the list of ended sessions is re-read from PostgreSQL (an ended session's
+    /// access tokens stop working within this, across every instance of the service).
+    pub session_poll: Duration,
+    /// How long an officer's profile claim code stays valid.
+    pub claim_code_ttl: Duration,
     pub search_max_concurrency: usize,
     /// Ranked items (candidates, matches) kept by each result cache; 0 turns caching off.
     pub result_cache_items: usize,
@@ -153,6 +172,18 @@ impl Settings {
                 bail!("LABORMATCH_WEIGHT_{name}={value} must be a number, 0 or more");
             }
         }
+        if parse_var("LABORMATCH_SESSION_POLL_MS", 250u64)? == 0 {
+            bail!("LABORMATCH_SESSION_POLL_MS must be at least 1");
+        }
+        for (name, window, max) in [
+            ("LABORMATCH_LOGIN_WINDOW_SECS", 15 * 60, 86_400),
+            ("LABORMATCH_SIGNUP_WINDOW_SECS", 3600, 86_400),
+        ] {
+            // Counted attempts are trimmed after a day (see db::throttle).
+            if !(1..=max).contains(&parse_var::<u64>(name, window)?) {
+                bail!("{name} must be between 1 and {max} seconds");
+            }
+        }
         let followup_months = match var("LABORMATCH_FOLLOWUP_MONTHS") {
             None => vec![1, 3, 6, 12],
             Some(raw) => parse_month_list(&raw)?,
@@ -177,6 +208,23 @@ impl Settings {
             pool_max_connection_age: seconds_var("LABORMATCH_POOL_MAX_CONNECTION_AGE_SECS", 1800)?,
             login_max_failures: parse_var("LABORMATCH_LOGIN_MAX_FAILURES", 5)?,
             login_window: seconds_var("LABORMATCH_LOGIN_WINDOW_SECS", 15 * 60)?,
+            signup_max_per_phone: parse_var("LABORMATCH_SIGNUP_MAX_PER_PHONE", 5)?,
+            signup_max_per_address: parse_var("LABORMATCH_SIGNUP_MAX_PER_ADDRESS", 100)?,
+            signup_window: seconds_var("LABORMATCH_SIGNUP_WINDOW_SECS", 3600)?,
+            argon2_memory_kib: parse_var("LABORMATCH_ARGON2_MEMORY_KIB", 19 * 1024)?,
+            argon2_iterations: parse_var("LABORMATCH_ARGON2_ITERATIONS", 2)?,
+            argon2_parallelism: parse_var("LABORMATCH_ARGON2_PARALLELISM", 1)?,
+            hash_max_concurrency: match parse_var("LABORMATCH_HASH_MAX_CONCURRENCY", 0)? {
+                0 => std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(2),
+                n => n,
+            },
+            hash_queue_wait: millis_var("LABORMATCH_HASH_QUEUE_WAIT_MS", 2_000)?,
+            session_poll: millis_var("LABORMATCH_SESSION_POLL_MS", 250)?,
+            claim_code_ttl: Duration::from_secs(
+                24 * 3600 * parse_var::<u64>("LABORMATCH_CLAIM_CODE_DAYS", 30)?,
+            ),
             search_max_concurrency: parse_var("LABORMATCH_SEARCH_MAX_CONCURRENCY", 64)?,
             result_cache_items: parse_var("LABORMATCH_RESULT_CACHE_ITEMS", 50_000)?,
             read_your_writes_wait: millis_var("LABORMATCH_READ_YOUR_WRITES_WAIT_MS", 3_000)?,

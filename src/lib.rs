@@ -16,6 +16,8 @@ pub mod metrics;
 pub mod pagination;
 pub mod routes;
 pub mod search;
+pub mod services;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod validate;

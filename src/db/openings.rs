@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
 use utoipa::ToSchema;
 
-use crate::error::ApiResult;
+use super::DbResult;
 
 pub const STATUSES: [&str; 4] = ["draft", "open", "filled", "closed"];
 
@@ -115,7 +115,7 @@ pub async fn insert(
     client: &impl GenericClient,
     employer_id: i64,
     o: &OpeningInput,
-) -> ApiResult<i64> {
+) -> DbResult<i64> {
     let row = client
         .query_one(
             "INSERT INTO openings (employer_id, title, description, required_occupations,
@@ -150,7 +150,7 @@ pub async fn insert(
     Ok(row.get(0))
 }
 
-pub async fn update(client: &impl GenericClient, id: i64, o: &OpeningInput) -> ApiResult<bool> {
+pub async fn update(client: &impl GenericClient, id: i64, o: &OpeningInput) -> DbResult<bool> {
     Ok(client
         .execute(
             "UPDATE openings SET title = $2, description = $3, required_occupations = $4,
@@ -185,7 +185,27 @@ pub async fn update(client: &impl GenericClient, id: i64, o: &OpeningInput) -> A
         == 1)
 }
 
-pub async fn find(client: &impl GenericClient, id: i64) -> ApiResult<Option<Opening>> {
+/// Locks an opening for a change in this transaction (acceptances lock it too).
+pub async fn lock(client: &impl GenericClient, id: i64) -> DbResult<Option<Opening>> {
+    client
+        .execute("SELECT 1 FROM openings WHERE id = $1 FOR UPDATE", &[&id])
+        .await?;
+    find(client, id).await
+}
+
+/// Sets the status an acceptance decided (the opening is filled).
+pub async fn set_status(client: &impl GenericClient, id: i64, status: &str) -> DbResult<()> {
+    client
+        .execute(
+            "UPDATE openings SET status = $2, version = version + 1, updated_at = now()
+             WHERE id = $1",
+            &[&id, &status],
+        )
+        .await?;
+    Ok(())
+}
+
+pub async fn find(client: &impl GenericClient, id: i64) -> DbResult<Option<Opening>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM openings o JOIN organizations g ON g.id = o.employer_id
          WHERE o.id = $1"
@@ -199,7 +219,7 @@ pub async fn list(
     employer: Option<i64>,
     after: Option<i64>,
     limit: i64,
-) -> ApiResult<Vec<Opening>> {
+) -> DbResult<Vec<Opening>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM openings o JOIN organizations g ON g.id = o.employer_id
          WHERE (($1::int8 IS NULL AND o.status = 'open') OR o.employer_id = $1)

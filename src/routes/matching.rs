@@ -8,7 +8,8 @@ use actix_web::{get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::{AdminOnly, AnyUser, Auth, Role, WorkerOnly};
+use crate::auth::policy::{self, CandidatePool};
+use crate::auth::{AdminOnly, AnyUser, Auth, WorkerOnly};
 use crate::db::{openings, workers};
 use crate::domain::requirements::{requirements, CertificateRule, Requirements};
 use crate::domain::{OccupationCode, RegionCode};
@@ -21,7 +22,7 @@ use crate::search::matcher::{
 use crate::search::profile::{self, OpeningProfile, TitleTradeReading};
 use crate::search::suggest::Suggestion;
 use crate::search::IndexStatus;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validate::today;
 
 #[derive(Deserialize, IntoParams)]
@@ -100,11 +101,8 @@ pub async fn candidates(
     let client = state.pool.get().await?;
     let opening = openings::find(&client, id)
         .await?
-        .filter(|o| user.in_org(o.employer_id) || user.is_staff())
         .ok_or_else(ApiError::not_found)?;
-    if !matches!(user.role, Role::Employer | Role::Officer | Role::Admin) {
-        return Err(ApiError::not_found());
-    }
+    let pool = policy::candidate_pool(&user, &opening)?;
     wait_for_change(&state, query.after_change).await?;
     let visible_change = state.search.visible_change();
     let Some(mut doc) = documents::load_openings(&**client, &[id]).await?.pop() else {
@@ -128,9 +126,9 @@ pub async fn candidates(
         }));
     };
     drop(client);
-    let scope = match user.role {
-        Role::Officer => user.region.as_ref().map(|r| r.as_str().to_string()),
-        _ => None,
+    let scope = match pool {
+        CandidatePool::HomeIn(region) => Some(region.as_str().to_string()),
+        CandidatePool::Everyone => None,
     };
     let ranking = state.search.ranking.clone();
     let suggester = state.search.suggester.clone();
@@ -190,6 +188,7 @@ pub async fn my_matches(
     query: web::Query<MatchQuery>,
 ) -> ApiResult<web::Json<MatchList>> {
     let limit = match_limit(query.limit)?;
+    policy::may_keep_own_profile(&user)?;
     let client = state.pool.get().await?;
     let worker = workers::find_by_account(&client, user.account_id)
         .await?
