@@ -27,6 +27,25 @@ pub struct Settings {
     pub pool_max_connection_age: Duration,
     pub login_max_failures: u32,
     pub login_window: Duration,
+    /// Sign-ups and invitation acceptances per phone, and per client address, inside
+    /// `signup_window` (each attempt counts, before any password is hashed).
+    pub signup_max_per_phone: u32,
+    pub signup_max_per_address: u32,
+    pub signup_window: Duration,
+    /// argon2id cost: memory in KiB, iterations, lanes. Stored hashes carry their own
+    /// parameters, so changing these only affects new hashes.
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    /// Password hashes (and verifications) computed at once; each holds `argon2_memory_kib`.
+    pub hash_max_concurrency: usize,
+    /// How long a request waits for a hashing slot before answering 503 with Retry-After.
+    pub hash_queue_wait: Duration,
+    /// How often the list of ended sessions is re-read from PostgreSQL (an ended session's
+    /// access tokens stop working within this, across every instance of the service).
+    pub session_poll: Duration,
+    /// How long an officer's profile claim code stays valid.
+    pub claim_code_ttl: Duration,
     pub search_max_concurrency: usize,
     /// Ranked items (candidates, matches) kept by each result cache; 0 turns caching off.
     pub result_cache_items: usize,
@@ -46,27 +65,42 @@ pub enum LogFormat {
     Json,
 }
 
-/// Ranking weights, documented in README ("Ranking"). Each part of a match score is a value in
-/// 0..=1 multiplied by its weight, so the weights say directly how much each reason may count.
+/// Ranking weights, documented in README ("Ranking"). The first four weigh the parts of a
+/// score's whole-point band (each part is rounded to whole points); the last two are
+/// tie-breakers inside a band and together stay under one point, so they never reorder bands.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MatchWeights {
+    /// Points for a full trade fit (a stand-in gets its share).
     pub occupation: f32,
+    /// Points for a certificate in the matched trade where the opening prefers one (half when
+    /// it says nothing, three times when it requires one).
     pub certified: f32,
+    /// Points per experience step (and per year short of the opening's minimum).
     pub experience: f32,
-    pub text: f32,
+    /// Points per title word found in the worker's notes (two count).
+    pub title_words: f32,
+    /// Inside a band: a certificate from the last year, fading to 0 over the year.
     pub recent_training: f32,
+    /// Inside a band: the household's equity factor (registered poor 1, monitored 0.6).
     pub equity: f32,
+}
+
+impl MatchWeights {
+    /// Largest tie-breaker weights: with the exact years inside their step (0.2) they must
+    /// stay under one point.
+    pub const MAX_RECENT_TRAINING: f32 = 0.3;
+    pub const MAX_EQUITY: f32 = 0.45;
 }
 
 impl Default for MatchWeights {
     fn default() -> Self {
         MatchWeights {
             occupation: 10.0,
-            certified: 3.0,
-            experience: 2.0,
-            text: 1.5,
-            recent_training: 1.5,
-            equity: 1.0,
+            certified: 2.0,
+            experience: 1.0,
+            title_words: 1.0,
+            recent_training: 0.2,
+            equity: 0.4,
         }
     }
 }
@@ -124,13 +158,44 @@ impl Settings {
             occupation: parse_var("LABORMATCH_WEIGHT_OCCUPATION", defaults.occupation)?,
             certified: parse_var("LABORMATCH_WEIGHT_CERTIFIED", defaults.certified)?,
             experience: parse_var("LABORMATCH_WEIGHT_EXPERIENCE", defaults.experience)?,
-            text: parse_var("LABORMATCH_WEIGHT_TEXT", defaults.text)?,
+            title_words: parse_var("LABORMATCH_WEIGHT_TITLE_WORDS", defaults.title_words)?,
             recent_training: parse_var(
                 "LABORMATCH_WEIGHT_RECENT_TRAINING",
                 defaults.recent_training,
             )?,
             equity: parse_var("LABORMATCH_WEIGHT_EQUITY", defaults.equity)?,
         };
+        for (name, value, max) in [
+            ("OCCUPATION", weights.occupation, f32::INFINITY),
+            ("CERTIFIED", weights.certified, f32::INFINITY),
+            ("EXPERIENCE", weights.experience, f32::INFINITY),
+            ("TITLE_WORDS", weights.title_words, f32::INFINITY),
+            (
+                "RECENT_TRAINING",
+                weights.recent_training,
+                MatchWeights::MAX_RECENT_TRAINING,
+            ),
+            ("EQUITY", weights.equity, MatchWeights::MAX_EQUITY),
+        ] {
+            if !(value.is_finite() && (0.0..=max).contains(&value)) {
+                if max.is_finite() {
+                    bail!("LABORMATCH_WEIGHT_{name}={value} must be between 0 and {max}");
+                }
+                bail!("LABORMATCH_WEIGHT_{name}={value} must be a number, 0 or more");
+            }
+        }
+        if parse_var("LABORMATCH_SESSION_POLL_MS", 250u64)? == 0 {
+            bail!("LABORMATCH_SESSION_POLL_MS must be at least 1");
+        }
+        for (name, window, max) in [
+            ("LABORMATCH_LOGIN_WINDOW_SECS", 15 * 60, 86_400),
+            ("LABORMATCH_SIGNUP_WINDOW_SECS", 3600, 86_400),
+        ] {
+            // Counted attempts are trimmed after a day (see db::throttle).
+            if !(1..=max).contains(&parse_var::<u64>(name, window)?) {
+                bail!("{name} must be between 1 and {max} seconds");
+            }
+        }
         let followup_months = match var("LABORMATCH_FOLLOWUP_MONTHS") {
             None => vec![1, 3, 6, 12],
             Some(raw) => parse_month_list(&raw)?,
@@ -155,6 +220,23 @@ impl Settings {
             pool_max_connection_age: seconds_var("LABORMATCH_POOL_MAX_CONNECTION_AGE_SECS", 1800)?,
             login_max_failures: parse_var("LABORMATCH_LOGIN_MAX_FAILURES", 5)?,
             login_window: seconds_var("LABORMATCH_LOGIN_WINDOW_SECS", 15 * 60)?,
+            signup_max_per_phone: parse_var("LABORMATCH_SIGNUP_MAX_PER_PHONE", 5)?,
+            signup_max_per_address: parse_var("LABORMATCH_SIGNUP_MAX_PER_ADDRESS", 100)?,
+            signup_window: seconds_var("LABORMATCH_SIGNUP_WINDOW_SECS", 3600)?,
+            argon2_memory_kib: parse_var("LABORMATCH_ARGON2_MEMORY_KIB", 19 * 1024)?,
+            argon2_iterations: parse_var("LABORMATCH_ARGON2_ITERATIONS", 2)?,
+            argon2_parallelism: parse_var("LABORMATCH_ARGON2_PARALLELISM", 1)?,
+            hash_max_concurrency: match parse_var("LABORMATCH_HASH_MAX_CONCURRENCY", 0)? {
+                0 => std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(2),
+                n => n,
+            },
+            hash_queue_wait: millis_var("LABORMATCH_HASH_QUEUE_WAIT_MS", 2_000)?,
+            session_poll: millis_var("LABORMATCH_SESSION_POLL_MS", 250)?,
+            claim_code_ttl: Duration::from_secs(
+                24 * 3600 * parse_var::<u64>("LABORMATCH_CLAIM_CODE_DAYS", 30)?,
+            ),
             search_max_concurrency: parse_var("LABORMATCH_SEARCH_MAX_CONCURRENCY", 64)?,
             result_cache_items: parse_var("LABORMATCH_RESULT_CACHE_ITEMS", 50_000)?,
             read_your_writes_wait: millis_var("LABORMATCH_READ_YOUR_WRITES_WAIT_MS", 3_000)?,

@@ -48,9 +48,12 @@ error_codes! {
     Unauthorized => ("unauthorized", StatusCode::UNAUTHORIZED, "未登录或登录已过期", "Missing, invalid or expired credentials"),
     InvalidCredentials => ("invalid_credentials", StatusCode::UNAUTHORIZED, "手机号或密码错误", "Wrong phone number or password"),
     Forbidden => ("forbidden", StatusCode::FORBIDDEN, "无权访问", "You are not allowed to do this"),
+    HouseholdLinkForbidden => ("household_link_forbidden", StatusCode::FORBIDDEN, "只有户籍所在地区的工作人员可以关联家庭", "Only program staff whose region holds the household may link a worker to it"),
+    InvalidClaimCode => ("invalid_claim_code", StatusCode::FORBIDDEN, "认领码错误、已使用或已过期，或与手机号不符", "The claim code is wrong, used or expired, or not for this phone number"),
     TooManyRequests => ("too_many_requests", StatusCode::TOO_MANY_REQUESTS, "尝试次数过多，请稍后再试", "Too many attempts, try again later"),
     Conflict => ("conflict", StatusCode::CONFLICT, "与现有数据冲突", "Conflicts with existing data"),
     AlreadyExists => ("already_exists", StatusCode::CONFLICT, "记录已存在", "A record with this key already exists"),
+    AlreadyClaimed => ("already_claimed", StatusCode::CONFLICT, "该资料已有账号认领", "This profile already belongs to an account"),
     IdempotencyKeyReused => ("idempotency_key_reused", StatusCode::CONFLICT, "幂等键已用于不同的请求", "This Idempotency-Key was used with a different request"),
     IdempotencyInProgress => ("idempotency_in_progress", StatusCode::CONFLICT, "相同请求正在处理中", "The same request is still being processed"),
     InvalidTransition => ("invalid_transition", StatusCode::CONFLICT, "当前状态不允许该操作", "This state change is not allowed"),
@@ -210,71 +213,79 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<deadpool_postgres::PoolError> for ApiError {
-    fn from(e: deadpool_postgres::PoolError) -> Self {
+impl From<crate::db::DbError> for ApiError {
+    /// The one place where database failures become API errors.
+    fn from(e: crate::db::DbError) -> Self {
+        use crate::db::DbError;
         use deadpool_postgres::PoolError;
         match e {
-            PoolError::Timeout(_) => ApiError {
-                cause: Some(e.to_string()),
-                ..ApiError::new(ErrorCode::DatabaseUnavailable)
-            }
-            .retry_after(2),
-            PoolError::Backend(pg) => ApiError::from(pg),
-            other => ApiError {
+            DbError::Postgres(pg) => postgres_error(pg),
+            DbError::Pool(PoolError::Backend(pg)) => postgres_error(pg),
+            DbError::Pool(other) => ApiError {
                 cause: Some(other.to_string()),
                 ..ApiError::new(ErrorCode::DatabaseUnavailable)
             }
             .retry_after(2),
+            DbError::Corrupt(what) => ApiError::internal(what),
         }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for ApiError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        crate::db::DbError::from(e).into()
     }
 }
 
 impl From<tokio_postgres::Error> for ApiError {
     fn from(e: tokio_postgres::Error) -> Self {
-        use tokio_postgres::error::SqlState;
-        if let Some(db) = e.as_db_error() {
-            let code = db.code();
-            if *code == SqlState::UNIQUE_VIOLATION {
-                let constraint = db.constraint().unwrap_or("").to_string();
-                return ApiError::new(ErrorCode::AlreadyExists)
-                    .with_extra(serde_json::json!({ "constraint": constraint }));
-            }
-            if *code == SqlState::FOREIGN_KEY_VIOLATION {
-                return ApiError {
-                    cause: Some(db.message().to_string()),
-                    ..ApiError::new(ErrorCode::Conflict)
-                };
-            }
-            if *code == SqlState::T_R_SERIALIZATION_FAILURE
-                || *code == SqlState::T_R_DEADLOCK_DETECTED
-            {
-                return ApiError {
-                    cause: Some(db.message().to_string()),
-                    ..ApiError::new(ErrorCode::Overloaded)
-                }
-                .retry_after(1);
-            }
-            if *code == SqlState::ADMIN_SHUTDOWN
-                || *code == SqlState::CANNOT_CONNECT_NOW
-                || *code == SqlState::TOO_MANY_CONNECTIONS
-            {
-                return ApiError {
-                    cause: Some(db.message().to_string()),
-                    ..ApiError::new(ErrorCode::DatabaseUnavailable)
-                }
-                .retry_after(2);
-            }
-            return ApiError::internal(format!("{}: {}", code.code(), db.message()));
+        crate::db::DbError::from(e).into()
+    }
+}
+
+fn postgres_error(e: tokio_postgres::Error) -> ApiError {
+    use tokio_postgres::error::SqlState;
+    if let Some(db) = e.as_db_error() {
+        let code = db.code();
+        if *code == SqlState::UNIQUE_VIOLATION {
+            let constraint = db.constraint().unwrap_or("").to_string();
+            return ApiError::new(ErrorCode::AlreadyExists)
+                .with_extra(serde_json::json!({ "constraint": constraint }));
         }
-        if e.is_closed() {
+        if *code == SqlState::FOREIGN_KEY_VIOLATION {
             return ApiError {
-                cause: Some(e.to_string()),
+                cause: Some(db.message().to_string()),
+                ..ApiError::new(ErrorCode::Conflict)
+            };
+        }
+        if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED
+        {
+            return ApiError {
+                cause: Some(db.message().to_string()),
+                ..ApiError::new(ErrorCode::Overloaded)
+            }
+            .retry_after(1);
+        }
+        if *code == SqlState::ADMIN_SHUTDOWN
+            || *code == SqlState::CANNOT_CONNECT_NOW
+            || *code == SqlState::TOO_MANY_CONNECTIONS
+        {
+            return ApiError {
+                cause: Some(db.message().to_string()),
                 ..ApiError::new(ErrorCode::DatabaseUnavailable)
             }
             .retry_after(2);
         }
-        ApiError::internal(e)
+        return ApiError::internal(format!("{}: {}", code.code(), db.message()));
     }
+    if e.is_closed() {
+        return ApiError {
+            cause: Some(e.to_string()),
+            ..ApiError::new(ErrorCode::DatabaseUnavailable)
+        }
+        .retry_after(2);
+    }
+    ApiError::internal(e)
 }
 
 impl From<actix_web::error::BlockingError> for ApiError {

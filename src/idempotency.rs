@@ -26,7 +26,7 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, ErrorCode};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
@@ -296,16 +296,21 @@ fn is_final(status: StatusCode) -> bool {
 
 const AUTH_PREFIX: &str = "/api/v1/auth/";
 
+/// Answers that carry secrets, which must never be stored in clear: tokens (`/auth/`) and
+/// profile claim codes. Those endpoints are safe to retry anyway (a repeated sign-up answers
+/// already_exists; a repeated claim code replaces the first).
+fn carries_secrets(path: &str) -> bool {
+    path.starts_with(AUTH_PREFIX) || path.ends_with("/claim-code")
+}
+
 pub async fn idempotency_middleware(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    // Answers of /auth/ carry access and refresh tokens, which must never be stored in clear;
-    // those endpoints are safe to retry anyway (a repeated sign-up answers already_exists).
     let Some(raw) = req
         .headers()
         .get(IDEMPOTENCY_KEY_HEADER)
-        .filter(|_| req.method() == Method::POST && !req.path().starts_with(AUTH_PREFIX))
+        .filter(|_| req.method() == Method::POST && !carries_secrets(req.path()))
         .cloned()
     else {
         return next

@@ -77,6 +77,20 @@ enum Command {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
+    /// Measure what authentication costs: the per-request session check against the in-memory
+    /// set of ended sessions, the indexed PostgreSQL lookup it replaces, the re-read of the
+    /// set, and one argon2id hash with the configured parameters.
+    BenchAuth {
+        /// Sessions ended inside the access-token lifetime (the size of the set).
+        #[arg(long, default_value_t = 10_000)]
+        ended: i64,
+        #[arg(long, default_value_t = 2_000_000)]
+        checks: u64,
+        #[arg(long, default_value_t = 2_000)]
+        lookups: usize,
+        #[arg(long, default_value_t = 20)]
+        hashes: usize,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -110,15 +124,16 @@ async fn main() -> anyhow::Result<()> {
             let database = Database::open(&settings).await?;
             db::migrate(&database.config).await?;
             let pool = db::build_pool(database.config.clone(), &settings)?;
-            let id = labormatch::routes::auth::create_admin(&pool, &phone, &password, &name)
-                .await
-                .map_err(|e| {
-                    anyhow::anyhow!(
-                        "{}",
-                        serde_json::to_string(&e.body(labormatch::i18n::Lang::En))
-                            .unwrap_or_default()
-                    )
-                })?;
+            let id = labormatch::services::accounts::create_admin(
+                &pool, &settings, &phone, &password, &name,
+            )
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{}",
+                    serde_json::to_string(&e.body(labormatch::i18n::Lang::En)).unwrap_or_default()
+                )
+            })?;
             println!("admin account {id} created for {phone}");
             Ok(())
         }
@@ -161,6 +176,24 @@ async fn main() -> anyhow::Result<()> {
             };
             bench(settings, opts, http, out).await
         }
+        Command::BenchAuth {
+            ended,
+            checks,
+            lookups,
+            hashes,
+        } => {
+            let database = Database::open(&settings).await?;
+            db::migrate(&database.config).await?;
+            let opts = labormatch::bench::auth::AuthOptions {
+                ended,
+                checks,
+                lookups,
+                hashes,
+            };
+            let report = labormatch::bench::auth::run(&settings, &database.config, &opts).await?;
+            println!("{}", labormatch::bench::auth::markdown(&report));
+            Ok(())
+        }
         Command::Openapi => {
             let doc = labormatch::routes::openapi();
             println!("{}", serde_json::to_string_pretty(&doc)?);
@@ -198,14 +231,7 @@ async fn import(
         ImportMode::BestEffort
     };
     // The command line acts with an administrator's reach; its audit entries say "cli".
-    let actor = labormatch::auth::Principal {
-        account_id: 0,
-        role: labormatch::auth::Role::Admin,
-        organization_id: None,
-        org_admin: false,
-        region: None,
-        request_id: "cli".into(),
-    };
+    let actor = labormatch::auth::Principal::command_line();
     let result = match kind {
         ImportKind::Households => {
             match imports::Sheet::open(source, &imports::HOUSEHOLD_COLUMNS).await {

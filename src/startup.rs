@@ -4,31 +4,21 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, Compress};
-use actix_web::{web, App, HttpServer};
-use anyhow::Context;
-use deadpool_postgres::Pool;
-
-use crate::auth::tokens::load_or_create_secret;
+use crate::auth::password::PasswordHasher;
+use crate::auth::sessions::Sessions;
+use crate::auth::tokens::{keyed_hash, load_or_create_secret};
 use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::error;
 use crate::i18n::language_middleware;
 use crate::metrics::{metrics_middleware, Metrics};
 use crate::routes;
+use crate::state::AppState;
 use crate::telemetry::{request_id_middleware, RequestSpan};
-
-/// Everything a handler may need, shared by all workers.
-pub struct AppState {
-    pub pool: Pool,
-    pub settings: Arc<Settings>,
-    pub metrics: Metrics,
-    pub jwt: JwtKeys,
-    pub search: crate::search::SearchService,
-    /// Signs the pages' CSRF tokens.
-    pub csrf_key: crate::web::session::CsrfKey,
-}
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
 
 pub struct Application {
     port: u16,
@@ -68,14 +58,38 @@ impl Application {
             db_config.clone(),
             settings.search_max_concurrency,
             settings.result_cache_items,
+            settings.weights,
         )
         .await?;
-        let csrf_key = crate::web::session::CsrfKey::derive(&secret);
+        let sessions = Sessions::new(settings.access_token_ttl);
+        // Read once before serving, so the first requests are checked; if the database is
+        // away, authenticated requests answer 503 until the poller reads it.
+        let poller_pool = crate::db::build_pool(
+            db_config.clone(),
+            &Settings {
+                pool_max_size: 1,
+                ..settings.clone()
+            },
+        )?;
+        match poller_pool.get().await {
+            Ok(client) => {
+                if let Err(e) = sessions.refresh(&client).await {
+                    tracing::warn!(error = %e, "cannot read ended sessions yet");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read ended sessions yet"),
+        }
+        Sessions::spawn_poller(&sessions, poller_pool, settings.session_poll);
+        let passwords = PasswordHasher::from_settings(&settings)?;
+        let claim_code_key = keyed_hash(&secret, "labormatch profile claim codes").into_bytes();
         let state = web::Data::new(AppState {
             search,
             jwt,
-            csrf_key,
             pool,
+            sessions,
+            passwords,
+            claim_code_key,
+            csrf_key: crate::web::session::CsrfKey::derive(&secret),
             settings: Arc::new(settings),
             metrics: Metrics::new(),
         });

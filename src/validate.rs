@@ -7,6 +7,7 @@ use deadpool_postgres::GenericClient;
 
 use crate::db::households::{HouseholdInput, STATUSES};
 use crate::db::reference;
+use crate::domain::requirements::{CertificateRule, MAX_MIN_YEARS};
 use crate::domain::{NationalId, OccupationCode, Phone, RegionCode};
 use crate::error::{ApiResult, FieldError};
 
@@ -289,8 +290,10 @@ pub async fn worker(
     {
         p.add("brand_tags", "up_to_10_tags_of_1_to_20_characters");
     }
-    if !STATUSES.contains(&w.status.as_str()) {
-        p.add("status", "unknown_status");
+    if let Some(status) = &w.status {
+        if !STATUSES.contains(&status.as_str()) {
+            p.add("status", "unknown_status");
+        }
     }
     if let Some(hid) = w.household_id {
         let exists = client
@@ -308,4 +311,99 @@ pub async fn worker(
             id_number: id.map(|i| i.as_str().to_string()),
         },
     ))
+}
+
+/// An opening as an employer sends it.
+pub async fn opening(
+    client: &impl GenericClient,
+    o: &crate::db::openings::OpeningInput,
+) -> ApiResult<()> {
+    let mut p = Problems::default();
+    if o.title.trim().is_empty() {
+        p.add("title", "must_not_be_empty");
+    } else if o.title.chars().count() > 100 {
+        p.add("title", "too_long");
+    }
+    if o.description.chars().count() > 5000 {
+        p.add("description", "too_long");
+    }
+    if o.required_occupations.is_empty() || o.required_occupations.len() > 10 {
+        p.add("required_occupations", "between_1_and_10_codes");
+    }
+    if o.nice_occupations.len() > 10 {
+        p.add("nice_occupations", "at_most_10_codes");
+    }
+    occupations(
+        client,
+        &mut p,
+        "required_occupations",
+        &o.required_occupations,
+    )
+    .await?;
+    occupations(client, &mut p, "nice_occupations", &o.nice_occupations).await?;
+    region(client, &mut p, "work_region", &o.work_region, false).await?;
+    if !(0..=200_000).contains(&o.wage_min) {
+        p.add("wage_min", "out_of_range");
+    }
+    if o.wage_max < o.wage_min {
+        p.add("wage_max", "less_than_wage_min");
+    } else if o.wage_max > 200_000 {
+        p.add("wage_max", "out_of_range");
+    }
+    if !(1..=10_000).contains(&o.headcount) {
+        p.add("headcount", "out_of_range_1_10000");
+    }
+    if let Some(m) = o.contract_months {
+        if !(1..=120).contains(&m) {
+            p.add("contract_months", "out_of_range_1_120");
+        }
+    }
+    if o.deadline > o.start_date + chrono::Duration::days(365) {
+        p.add("deadline", "more_than_a_year_after_start");
+    }
+    if !crate::db::openings::STATUSES.contains(&o.status.as_str()) {
+        p.add("status", "unknown_status");
+    }
+    if let Some(years) = o.min_years_experience {
+        if !(years.is_finite() && (0.0..=MAX_MIN_YEARS).contains(&years)) {
+            p.add("min_years_experience", "out_of_range_0_50");
+        }
+    }
+    if let Some(rule) = &o.certificate {
+        if CertificateRule::parse(rule).is_none() {
+            p.add("certificate", "unknown_certificate_rule");
+        }
+    }
+    p.finish()
+}
+
+/// A course as a center sends it.
+pub async fn course(
+    client: &impl GenericClient,
+    c: &crate::db::courses::CourseInput,
+) -> ApiResult<()> {
+    let mut p = Problems::default();
+    if c.title.trim().is_empty() {
+        p.add("title", "must_not_be_empty");
+    } else if c.title.chars().count() > 200 {
+        p.add("title", "too_long");
+    }
+    if c.occupation_codes.is_empty() || c.occupation_codes.len() > 10 {
+        p.add("occupation_codes", "between_1_and_10_codes");
+    }
+    occupations(client, &mut p, "occupation_codes", &c.occupation_codes).await?;
+    if !(1..=5000).contains(&c.hours) {
+        p.add("hours", "out_of_range_1_5000");
+    }
+    if c.ends_on < c.starts_on {
+        p.add("ends_on", "before_starts_on");
+    }
+    if !(1..=10_000).contains(&c.capacity) {
+        p.add("capacity", "out_of_range_1_10000");
+    }
+    if !(1..=5).contains(&c.certificate_level) {
+        p.add("certificate_level", "level_1_to_5");
+    }
+    region(client, &mut p, "location_region", &c.location_region, false).await?;
+    p.finish()
 }

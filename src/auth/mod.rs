@@ -1,19 +1,25 @@
-//! Who is calling: roles, access tokens (JWT), passwords (argon2id), refresh tokens, and typed
-//! extractors so each handler states in its signature which roles may call it.
+//! Who is calling: roles, access tokens (JWT), sessions, passwords (argon2id), and typed
+//! extractors. Who may do what is decided in `policy`, and only there.
 
 pub mod extract;
 pub mod password;
+pub mod policy;
+pub mod sessions;
 pub mod tokens;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub use extract::{
-    AdminOnly, AnyUser, Auth, CenterStaff, EmployerStaff, OfficerOrAdmin, WorkerOnly,
+pub use extract::Auth;
+pub use policy::{
+    AdminOnly, AnyUser, CenterStaff, EmployerOrStaff, EmployerStaff, OfficerOrAdmin, RoleSet,
+    Scope, WorkerOnly,
 };
 pub use tokens::JwtKeys;
 
 use crate::domain::RegionCode;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -48,7 +54,8 @@ impl Role {
     }
 }
 
-/// The authenticated caller, as carried by a valid access token.
+/// The authenticated caller, as carried by a valid access token of an open session. It says
+/// who the caller is; what they may do is `policy`'s to answer.
 #[derive(Clone, Debug)]
 pub struct Principal {
     pub account_id: i64,
@@ -57,35 +64,60 @@ pub struct Principal {
     pub org_admin: bool,
     /// Officers only: the region they may see.
     pub region: Option<RegionCode>,
+    /// The session the token belongs to; `None` for the command line.
+    pub session_id: Option<uuid::Uuid>,
     pub request_id: String,
 }
 
 impl Principal {
-    /// Whether this caller may see data whose home region is `home`.
-    pub fn sees_region(&self, home: &str) -> bool {
-        match self.role {
-            Role::Admin => true,
-            Role::Officer => match (&self.region, RegionCode::parse(home)) {
-                (Some(scope), Ok(home)) => scope.contains(&home),
-                _ => false,
-            },
-            _ => false,
+    /// The command line (`labormatch import ...`): an administrator's reach, audited as "cli".
+    pub fn command_line() -> Principal {
+        Principal {
+            account_id: 0,
+            role: Role::Admin,
+            organization_id: None,
+            org_admin: false,
+            region: None,
+            session_id: None,
+            request_id: "cli".into(),
         }
     }
 
-    /// The region filter for list queries: `None` means everything (admins).
-    pub fn region_scope(&self) -> Option<&str> {
-        match self.role {
-            Role::Admin => None,
-            _ => self.region.as_ref().map(|r| r.as_str()),
-        }
+    /// The role as audit entries and histories record it.
+    pub fn role_name(&self) -> &'static str {
+        self.role.as_str()
     }
+}
 
-    pub fn is_staff(&self) -> bool {
-        matches!(self.role, Role::Officer | Role::Admin)
+/// The one way from an access token to a caller: the signature, issuer, audience and expiry
+/// (`JwtKeys::verify`), then the session (`Sessions::check`). The bearer extractor uses it, and
+/// so will pages that carry the token in a cookie.
+pub fn principal_from_token(
+    state: &AppState,
+    token: &str,
+    request_id: String,
+) -> ApiResult<Principal> {
+    let claims = state.jwt.verify(token).map_err(|e| {
+        tracing::debug!(error = %e, "access token refused");
+        ApiError::unauthorized()
+    })?;
+    state.sessions.check(claims.sid)?;
+    let account_id: i64 = claims.sub.parse().map_err(|_| ApiError::unauthorized())?;
+    let region = match claims.region {
+        Some(r) => Some(RegionCode::parse(&r).map_err(|_| ApiError::unauthorized())?),
+        None => None,
+    };
+    let principal = Principal {
+        account_id,
+        role: claims.role,
+        organization_id: claims.org,
+        org_admin: claims.org_admin,
+        region,
+        session_id: Some(claims.sid),
+        request_id,
+    };
+    if !policy::is_well_formed(&principal) {
+        return Err(ApiError::unauthorized());
     }
-
-    pub fn in_org(&self, organization_id: i64) -> bool {
-        self.organization_id == Some(organization_id)
-    }
+    Ok(principal)
 }

@@ -24,6 +24,9 @@ pub struct Claims {
     pub org_admin: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// The session (refresh-token family) this token belongs to: when the session ends
+    /// (logout, refresh-token reuse, the account disabled) the token stops working.
+    pub sid: uuid::Uuid,
     pub iss: String,
     pub aud: String,
     pub iat: i64,
@@ -40,15 +43,16 @@ pub struct JwtKeys {
 }
 
 impl Claims {
-    /// Claims for account `id` with `role` and no organization or region; `JwtKeys::issue`
-    /// fills in the issuer, audience and times.
-    pub fn new(id: i64, role: Role) -> Claims {
+    /// Claims for account `id` with `role` in session `sid`, with no organization or region;
+    /// `JwtKeys::issue` fills in the issuer, audience and times.
+    pub fn new(id: i64, role: Role, sid: uuid::Uuid) -> Claims {
         Claims {
             sub: id.to_string(),
             role,
             org: None,
             org_admin: false,
             region: None,
+            sid,
             iss: String::new(),
             aud: String::new(),
             iat: 0,
@@ -130,10 +134,21 @@ pub fn new_opaque_token() -> (String, String) {
 }
 
 pub fn hash_opaque_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// A hash keyed with a server secret, for short codes (profile claim codes) whose plain hash
+/// could be reversed by trying them all: without the key a copy of the table reveals nothing.
+pub fn keyed_hash(key: &[u8], value: &str) -> String {
+    let mut h = Sha256::new();
+    h.update((key.len() as u64).to_be_bytes());
+    h.update(key);
+    h.update(value.as_bytes());
+    hex(&h.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -141,7 +156,7 @@ mod tests {
     use super::*;
 
     fn claims() -> Claims {
-        Claims::new(1, Role::Worker)
+        Claims::new(1, Role::Worker, uuid::Uuid::new_v4())
     }
 
     #[test]

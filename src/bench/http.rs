@@ -104,12 +104,20 @@ pub async fn load(
         let app_port = app.port();
         let base = format!("http://127.0.0.1:{app_port}");
         let jwt = app.state.jwt.clone();
-        let token = |id: i64, role: Role| jwt.issue(Claims::new(id, role));
-        let admin = vec![token(admin_id, Role::Admin)?];
-        let worker_tokens = workers
-            .iter()
-            .map(|id| token(*id, Role::Worker))
-            .collect::<Result<Vec<_>, _>>()?;
+        // Each bench account signs in once: a session of its own, named by its tokens.
+        let client = app.state.pool.get().await?;
+        let mut tokens = Vec::new();
+        for (id, role) in std::iter::once((admin_id, Role::Admin))
+            .chain(workers.iter().map(|id| (*id, Role::Worker)))
+        {
+            let sid = crate::db::sessions::create(&client, id)
+                .await
+                .map_err(api)?;
+            tokens.push(jwt.issue(Claims::new(id, role, sid))?);
+        }
+        drop(client);
+        let worker_tokens = tokens.split_off(1);
+        let admin = tokens;
         let handle = app.server_handle();
         let state = app.state.clone();
         let server = tokio::spawn(app.run_until_stopped());
@@ -192,7 +200,7 @@ impl Drop for ScriptDir {
     }
 }
 
-fn api(e: crate::error::ApiError) -> anyhow::Error {
+fn api(e: crate::db::DbError) -> anyhow::Error {
     anyhow::anyhow!("{e:?}")
 }
 

@@ -1,8 +1,9 @@
 //! Scale benchmarks: `labormatch gen` (a deterministic synthetic program bulk-loaded with COPY)
 //! and `labormatch bench` (in-process latency of matching and search, write-to-visible, memory,
 //! index size, and the same work done by PostgreSQL alone as a baseline; `http` puts the real
-//! server under wrk load).
+//! server under wrk load); `labormatch bench-auth` what authenticating a request costs.
 
+pub mod auth;
 pub mod gen;
 pub mod http;
 pub mod run;

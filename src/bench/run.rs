@@ -15,7 +15,7 @@ use super::{mib, ms, Latency};
 use crate::config::MatchWeights;
 use crate::search::documents::{self, OpeningDoc, WorkerDoc};
 use crate::search::index::{self, LiveIndex};
-use crate::search::matcher::{self, Names, SearchFilters};
+use crate::search::matcher::{self, Ranking, SearchFilters};
 
 pub struct BenchOptions {
     pub queries: usize,
@@ -197,12 +197,7 @@ pub async fn bench(
         .context("no index generation: run `labormatch gen` (or `reindex`) first")?;
     let live = LiveIndex::open(index_dir, generation)?;
     let documents = live.reader.searcher().num_docs();
-    let names: Names = client
-        .query("SELECT code, name FROM occupations", &[])
-        .await?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
+    let ranking = Ranking::load(&client, *weights).await?;
     let today = crate::validate::today();
     let mut rng = StdRng::seed_from_u64(opts.seed);
     let opening_ids = ids(
@@ -224,6 +219,11 @@ pub async fn bench(
     let mut workers: Vec<WorkerDoc> = documents::load_workers(&client, &sampled_workers).await?;
     openings.shuffle(&mut rng);
     workers.shuffle(&mut rng);
+    // As the candidates route does before it searches (not timed, as before: the suggester).
+    let suggester = crate::search::shared_suggester()?;
+    for o in &mut openings {
+        crate::search::profile::prepare(o, &*suggester);
+    }
     let queries: Vec<&str> = (0..opts.queries)
         .map(|_| *QUERIES.choose(&mut rng).unwrap_or(&"焊工"))
         .collect();
@@ -236,10 +236,10 @@ pub async fn bench(
 
     // Warm up: the first touches fault the index files into the page cache.
     for o in openings.iter().take(20) {
-        matcher::candidates(&live, o, None, today, weights, &names, 20)?;
+        matcher::candidates(&live, o, None, today, &ranking, 20)?;
     }
     for w in workers.iter().take(20) {
-        matcher::matches_for_worker(&live, w, today, weights, &names, 20)?;
+        matcher::matches_for_worker(&live, w, today, &ranking, 20)?;
     }
     let no_filters = SearchFilters {
         region: None,
@@ -254,8 +254,8 @@ pub async fn bench(
     let cand: Vec<Duration> = openings
         .iter()
         .map(|o| {
-            let (d, r) = time(|| matcher::candidates(&live, o, None, today, weights, &names, 20));
-            found += r.map(|v| v.len()).unwrap_or(0);
+            let (d, r) = time(|| matcher::candidates(&live, o, None, today, &ranking, 20));
+            found += r.map(|v| v.items.len()).unwrap_or(0);
             d
         })
         .collect();
@@ -264,7 +264,7 @@ pub async fn bench(
     let mat: Vec<Duration> = workers
         .iter()
         .map(|w| {
-            let (d, r) = time(|| matcher::matches_for_worker(&live, w, today, weights, &names, 20));
+            let (d, r) = time(|| matcher::matches_for_worker(&live, w, today, &ranking, 20));
             found += r.map(|v| v.len()).unwrap_or(0);
             d
         })
@@ -460,8 +460,14 @@ async fn write_to_visible(
     opts: &BenchOptions,
 ) -> anyhow::Result<(Latency, (usize, Duration, Duration))> {
     let mut client = crate::db::connect(config).await?;
-    let service =
-        crate::search::SearchService::start(index_dir.to_path_buf(), config.clone(), 4, 0).await?;
+    let service = crate::search::SearchService::start(
+        index_dir.to_path_buf(),
+        config.clone(),
+        4,
+        0,
+        MatchWeights::default(),
+    )
+    .await?;
     let latest: i64 = client
         .query_one("SELECT coalesce(max(seq), 0) FROM index_changes", &[])
         .await?

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
+use super::{DbError, DbResult};
 use crate::auth::Role;
-use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Clone)]
 pub struct Account {
@@ -23,11 +23,11 @@ pub struct Account {
 const ACCOUNT_COLUMNS: &str = "id, role, phone, password_hash, display_name, organization_id, \
                                org_admin, region_code, disabled";
 
-fn account_from_row(row: &Row) -> ApiResult<Account> {
+fn account_from_row(row: &Row) -> DbResult<Account> {
     let role: String = row.get("role");
     Ok(Account {
         id: row.get("id"),
-        role: Role::parse(&role).ok_or_else(|| ApiError::internal(format!("role {role}")))?,
+        role: Role::parse(&role).ok_or_else(|| DbError::Corrupt(format!("role {role}")))?,
         phone: row.get("phone"),
         password_hash: row.get("password_hash"),
         display_name: row.get("display_name"),
@@ -48,7 +48,7 @@ pub struct NewAccount<'a> {
     pub region_code: Option<&'a str>,
 }
 
-pub async fn insert_account(client: &impl GenericClient, new: NewAccount<'_>) -> ApiResult<i64> {
+pub async fn insert_account(client: &impl GenericClient, new: NewAccount<'_>) -> DbResult<i64> {
     let row = client
         .query_one(
             "INSERT INTO accounts (role, phone, password_hash, display_name, organization_id,
@@ -68,7 +68,7 @@ pub async fn insert_account(client: &impl GenericClient, new: NewAccount<'_>) ->
     Ok(row.get(0))
 }
 
-pub async fn find_by_phone(client: &impl GenericClient, phone: &str) -> ApiResult<Option<Account>> {
+pub async fn find_by_phone(client: &impl GenericClient, phone: &str) -> DbResult<Option<Account>> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE phone = $1");
     client
         .query_opt(&sql, &[&phone])
@@ -78,7 +78,7 @@ pub async fn find_by_phone(client: &impl GenericClient, phone: &str) -> ApiResul
         .transpose()
 }
 
-pub async fn find_by_id(client: &impl GenericClient, id: i64) -> ApiResult<Option<Account>> {
+pub async fn find_by_id(client: &impl GenericClient, id: i64) -> DbResult<Option<Account>> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
     client
         .query_opt(&sql, &[&id])
@@ -94,7 +94,7 @@ pub async fn store_refresh_token(
     family: uuid::Uuid,
     token_hash: &str,
     expires_at: DateTime<Utc>,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     client
         .execute(
             "INSERT INTO refresh_tokens (token_hash, account_id, family, expires_at)
@@ -108,8 +108,9 @@ pub async fn store_refresh_token(
 pub enum RefreshUse {
     /// Valid and now spent: issue the next token of this family.
     Fresh { account_id: i64, family: uuid::Uuid },
-    /// Already spent or revoked: someone replays it. The whole family is now revoked.
-    Reused,
+    /// Already spent or revoked: someone replays it. Its session (the whole family) is now
+    /// ended.
+    Reused { family: uuid::Uuid },
     /// Unknown or expired.
     Invalid,
 }
@@ -118,7 +119,7 @@ pub enum RefreshUse {
 pub async fn spend_refresh_token(
     tx: &deadpool_postgres::Transaction<'_>,
     token_hash: &str,
-) -> ApiResult<RefreshUse> {
+) -> DbResult<RefreshUse> {
     let Some(row) = tx
         .query_opt(
             "SELECT id, account_id, family, expires_at, used_at, revoked_at
@@ -133,8 +134,8 @@ pub async fn spend_refresh_token(
     let used: Option<DateTime<Utc>> = row.get("used_at");
     let revoked: Option<DateTime<Utc>> = row.get("revoked_at");
     if used.is_some() || revoked.is_some() {
-        revoke_family(tx, family).await?;
-        return Ok(RefreshUse::Reused);
+        super::sessions::end(tx, family, super::sessions::EndReason::Reuse).await?;
+        return Ok(RefreshUse::Reused { family });
     }
     let expires: DateTime<Utc> = row.get("expires_at");
     if expires < Utc::now() {
@@ -152,20 +153,10 @@ pub async fn spend_refresh_token(
     })
 }
 
-pub async fn revoke_family(client: &impl GenericClient, family: uuid::Uuid) -> ApiResult<u64> {
-    Ok(client
-        .execute(
-            "UPDATE refresh_tokens SET revoked_at = now()
-             WHERE family = $1 AND revoked_at IS NULL",
-            &[&family],
-        )
-        .await?)
-}
-
 pub async fn family_of(
     client: &impl GenericClient,
     token_hash: &str,
-) -> ApiResult<Option<(uuid::Uuid, i64)>> {
+) -> DbResult<Option<(uuid::Uuid, i64)>> {
     Ok(client
         .query_opt(
             "SELECT family, account_id FROM refresh_tokens WHERE token_hash = $1",
@@ -175,44 +166,20 @@ pub async fn family_of(
         .map(|r| (r.get(0), r.get(1))))
 }
 
-/// Failures for `key` inside the window: how many, and when the oldest of them happened.
-pub async fn recent_failures(
+/// Disables or enables an account; answers it as it is now (`None`: no such account).
+pub async fn set_disabled(
     client: &impl GenericClient,
-    key: &str,
-    window_secs: f64,
-) -> ApiResult<(i64, Option<DateTime<Utc>>)> {
-    let row = client
-        .query_one(
-            "SELECT count(*), min(failed_at) FROM login_failures
-             WHERE key = $1 AND failed_at > now() - make_interval(secs => $2)",
-            &[&key, &window_secs],
-        )
-        .await?;
-    Ok((row.get(0), row.get(1)))
-}
-
-pub async fn record_failures(client: &impl GenericClient, keys: &[String]) -> ApiResult<()> {
+    id: i64,
+    disabled: bool,
+) -> DbResult<Option<Account>> {
+    let sql =
+        format!("UPDATE accounts SET disabled = $2 WHERE id = $1 RETURNING {ACCOUNT_COLUMNS}");
     client
-        .execute(
-            "INSERT INTO login_failures (key) SELECT unnest($1::text[])",
-            &[&keys],
-        )
-        .await?;
-    // Old rows are useless; trim them as we go so the table stays small.
-    client
-        .execute(
-            "DELETE FROM login_failures WHERE failed_at < now() - interval '1 day'",
-            &[],
-        )
-        .await?;
-    Ok(())
-}
-
-pub async fn clear_failures(client: &impl GenericClient, key: &str) -> ApiResult<()> {
-    client
-        .execute("DELETE FROM login_failures WHERE key = $1", &[&key])
-        .await?;
-    Ok(())
+        .query_opt(&sql, &[&id, &disabled])
+        .await?
+        .as_ref()
+        .map(account_from_row)
+        .transpose()
 }
 
 #[derive(Debug, Clone)]
@@ -244,7 +211,7 @@ pub async fn insert_organization(
     region_code: &str,
     address: &str,
     created_by: i64,
-) -> ApiResult<Organization> {
+) -> DbResult<Organization> {
     let row = client
         .query_one(
             "INSERT INTO organizations (kind, name, credit_code, region_code, address, created_by)
@@ -266,7 +233,7 @@ pub async fn insert_organization(
 pub async fn find_organization(
     client: &impl GenericClient,
     id: i64,
-) -> ApiResult<Option<Organization>> {
+) -> DbResult<Option<Organization>> {
     Ok(client
         .query_opt(
             "SELECT id, kind, name, credit_code, region_code, address FROM organizations
@@ -285,7 +252,7 @@ pub async fn insert_invitation(
     org_admin: bool,
     created_by: i64,
     expires_at: DateTime<Utc>,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     client
         .execute(
             "INSERT INTO invitations (code_hash, organization_id, org_admin, created_by, expires_at)
@@ -296,11 +263,22 @@ pub async fn insert_invitation(
     Ok(())
 }
 
+/// Whether an invitation code is unused and unexpired (checked before hashing a password).
+pub async fn invitation_is_live(client: &impl GenericClient, code_hash: &str) -> DbResult<bool> {
+    Ok(client
+        .query_opt(
+            "SELECT 1 FROM invitations WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()",
+            &[&code_hash],
+        )
+        .await?
+        .is_some())
+}
+
 /// Locks an unused, unexpired invitation: (organization id, org admin?).
 pub async fn take_invitation(
     tx: &deadpool_postgres::Transaction<'_>,
     code_hash: &str,
-) -> ApiResult<Option<(i64, bool)>> {
+) -> DbResult<Option<(i64, bool)>> {
     Ok(tx
         .query_opt(
             "SELECT organization_id, org_admin FROM invitations
@@ -315,7 +293,7 @@ pub async fn mark_invitation_used(
     tx: &deadpool_postgres::Transaction<'_>,
     code_hash: &str,
     account_id: i64,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     tx.execute(
         "UPDATE invitations SET used_at = now(), used_by = $2 WHERE code_hash = $1",
         &[&code_hash, &account_id],
@@ -324,7 +302,7 @@ pub async fn mark_invitation_used(
     Ok(())
 }
 
-pub async fn region_exists(client: &impl GenericClient, code: &str) -> ApiResult<bool> {
+pub async fn region_exists(client: &impl GenericClient, code: &str) -> DbResult<bool> {
     Ok(client
         .query_opt("SELECT 1 FROM regions WHERE code = $1", &[&code])
         .await?
@@ -340,7 +318,7 @@ pub async fn spend_page_refresh_token(
     tx: &deadpool_postgres::Transaction<'_>,
     token_hash: &str,
     grace_secs: f64,
-) -> ApiResult<RefreshUse> {
+) -> DbResult<RefreshUse> {
     let Some(row) = tx
         .query_opt(
             "SELECT id, account_id, family, expires_at, revoked_at,
@@ -358,8 +336,8 @@ pub async fn spend_page_refresh_token(
     let used: bool = row.get("used");
     let in_grace: Option<bool> = row.get("in_grace");
     if revoked.is_some() || (used && in_grace != Some(true)) {
-        revoke_family(tx, family).await?;
-        return Ok(RefreshUse::Reused);
+        super::sessions::end(tx, family, super::sessions::EndReason::Reuse).await?;
+        return Ok(RefreshUse::Reused { family });
     }
     let expires: DateTime<Utc> = row.get("expires_at");
     if expires < Utc::now() {

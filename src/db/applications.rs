@@ -6,7 +6,7 @@ use serde::Serialize;
 use tokio_postgres::Row;
 use utoipa::ToSchema;
 
-use crate::error::ApiResult;
+use super::DbResult;
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Application {
@@ -16,6 +16,9 @@ pub struct Application {
     pub employer_id: i64,
     pub worker_id: i64,
     pub worker_home_region: String,
+    /// The worker's own account, if they have one (for access checks; never shown).
+    #[serde(skip)]
+    pub worker_account_id: Option<i64>,
     pub state: String,
     pub worker_consented: bool,
     pub created_at: DateTime<Utc>,
@@ -33,7 +36,8 @@ pub struct Event {
 }
 
 const COLUMNS: &str = "a.id, a.opening_id, o.title AS opening_title, o.employer_id, a.worker_id, \
-                       w.home_region AS worker_home_region, a.state, a.worker_consented, \
+                       w.home_region AS worker_home_region, w.account_id AS worker_account_id, \
+                       a.state, a.worker_consented, \
                        a.created_at, a.updated_at";
 const FROM: &str = "applications a JOIN openings o ON o.id = a.opening_id \
                     JOIN workers w ON w.id = a.worker_id";
@@ -46,6 +50,7 @@ fn from_row(r: &Row) -> Application {
         employer_id: r.get("employer_id"),
         worker_id: r.get("worker_id"),
         worker_home_region: r.get("worker_home_region"),
+        worker_account_id: r.get("worker_account_id"),
         state: r.get("state"),
         worker_consented: r.get("worker_consented"),
         created_at: r.get("created_at"),
@@ -60,7 +65,7 @@ pub async fn insert(
     worker_id: i64,
     state: &str,
     consented: bool,
-) -> ApiResult<Option<i64>> {
+) -> DbResult<Option<i64>> {
     Ok(client
         .query_opt(
             "INSERT INTO applications (opening_id, worker_id, state, worker_consented)
@@ -71,7 +76,7 @@ pub async fn insert(
         .map(|r| r.get(0)))
 }
 
-pub async fn find(client: &impl GenericClient, id: i64) -> ApiResult<Option<Application>> {
+pub async fn find(client: &impl GenericClient, id: i64) -> DbResult<Option<Application>> {
     let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE a.id = $1");
     Ok(client.query_opt(&sql, &[&id]).await?.as_ref().map(from_row))
 }
@@ -80,7 +85,7 @@ pub async fn find_for(
     client: &impl GenericClient,
     opening_id: i64,
     worker_id: i64,
-) -> ApiResult<Option<Application>> {
+) -> DbResult<Option<Application>> {
     let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE a.opening_id = $1 AND a.worker_id = $2");
     Ok(client
         .query_opt(&sql, &[&opening_id, &worker_id])
@@ -90,7 +95,7 @@ pub async fn find_for(
 }
 
 /// Locks the application row for a state change.
-pub async fn lock(client: &impl GenericClient, id: i64) -> ApiResult<Option<Application>> {
+pub async fn lock(client: &impl GenericClient, id: i64) -> DbResult<Option<Application>> {
     client
         .execute(
             "SELECT 1 FROM applications WHERE id = $1 FOR UPDATE",
@@ -105,7 +110,7 @@ pub async fn set_state(
     id: i64,
     state: &str,
     consented: bool,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     client
         .execute(
             "UPDATE applications SET state = $2, worker_consented = worker_consented OR $3,
@@ -124,7 +129,7 @@ pub async fn add_event(
     actor_id: i64,
     actor_role: &str,
     note: &str,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     client
         .execute(
             "INSERT INTO application_events (application_id, from_state, to_state, actor_id,
@@ -136,7 +141,7 @@ pub async fn add_event(
     Ok(())
 }
 
-pub async fn events(client: &impl GenericClient, application_id: i64) -> ApiResult<Vec<Event>> {
+pub async fn events(client: &impl GenericClient, application_id: i64) -> DbResult<Vec<Event>> {
     let rows = client
         .query(
             "SELECT from_state, to_state, actor_id, actor_role, note, at
@@ -164,7 +169,7 @@ pub async fn list(
     opening_id: Option<i64>,
     before: Option<i64>,
     limit: i64,
-) -> ApiResult<Vec<Application>> {
+) -> DbResult<Vec<Application>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM {FROM}
          WHERE ($1::int8 IS NULL OR a.worker_id = $1) AND ($2::int8 IS NULL OR a.opening_id = $2)
@@ -177,7 +182,7 @@ pub async fn list(
     Ok(rows.iter().map(from_row).collect())
 }
 
-pub async fn accepted_count(client: &impl GenericClient, opening_id: i64) -> ApiResult<i64> {
+pub async fn accepted_count(client: &impl GenericClient, opening_id: i64) -> DbResult<i64> {
     Ok(client
         .query_one(
             "SELECT count(*) FROM applications WHERE opening_id = $1 AND state = 'accepted'",
@@ -249,7 +254,7 @@ pub async fn insert_placement(
     client: &impl GenericClient,
     p: &NewPlacement<'_>,
     due: &[(u32, NaiveDate)],
-) -> ApiResult<i64> {
+) -> DbResult<i64> {
     let id: i64 = client
         .query_one(
             "INSERT INTO placements (application_id, worker_id, opening_id, employer_id,
@@ -280,7 +285,7 @@ pub async fn insert_placement(
     Ok(id)
 }
 
-pub async fn find_placement(client: &impl GenericClient, id: i64) -> ApiResult<Option<Placement>> {
+pub async fn find_placement(client: &impl GenericClient, id: i64) -> DbResult<Option<Placement>> {
     let Some(r) = client
         .query_opt(
             "SELECT id, application_id, worker_id, opening_id, employer_id, start_date,
@@ -322,7 +327,7 @@ pub async fn end_placement(
     id: i64,
     ended_on: NaiveDate,
     reason: &str,
-) -> ApiResult<bool> {
+) -> DbResult<bool> {
     Ok(client
         .execute(
             "UPDATE placements SET ended_on = $2, end_reason = $3 WHERE id = $1 AND ended_on IS NULL",
@@ -345,7 +350,7 @@ pub struct FollowupContext {
 pub async fn find_followup(
     client: &impl GenericClient,
     id: i64,
-) -> ApiResult<Option<FollowupContext>> {
+) -> DbResult<Option<FollowupContext>> {
     let sql = format!(
         "SELECT {FOLLOWUP_COLUMNS}, p.worker_id, w.home_region, w.account_id, p.employer_id
          FROM followups f JOIN placements p ON p.id = f.placement_id
@@ -371,7 +376,7 @@ pub async fn record_followup(
     employment: &str,
     monthly_wage: Option<i32>,
     evidence_ref: Option<&str>,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     client
         .execute(
             "UPDATE followups SET recorded_at = now(), recorded_by = $2, recorder_role = $3,
@@ -405,16 +410,26 @@ pub struct DueFollowup {
     pub overdue: bool,
 }
 
-/// Unrecorded follow-ups due on or before `until`, of active placements, in the officer's
-/// region (`scope`) or of one employer.
+/// Whose follow-ups a due list covers.
+pub enum DueOf<'a> {
+    All,
+    WorkersWithin(&'a str),
+    Employer(i64),
+}
+
+/// Unrecorded follow-ups due on or before `until`, of active placements.
 pub async fn due(
     client: &impl GenericClient,
-    scope: Option<&str>,
-    employer: Option<i64>,
+    of: DueOf<'_>,
     until: NaiveDate,
     today: NaiveDate,
     limit: i64,
-) -> ApiResult<Vec<DueFollowup>> {
+) -> DbResult<Vec<DueFollowup>> {
+    let (scope, employer) = match of {
+        DueOf::All => (None, None),
+        DueOf::WorkersWithin(region) => (Some(region), None),
+        DueOf::Employer(id) => (None, Some(id)),
+    };
     let rows = client
         .query(
             "SELECT f.id, f.placement_id, p.worker_id, w.name, w.home_region, p.employer_id,
@@ -467,7 +482,7 @@ pub async fn insert_dispatch(
     transport: &str,
     created_by: i64,
     application_ids: &[i64],
-) -> ApiResult<i64> {
+) -> DbResult<i64> {
     let id: i64 = client
         .query_one(
             "INSERT INTO dispatches (departure_date, from_county, to_region, transport, created_by)
@@ -492,7 +507,7 @@ pub async fn insert_dispatch(
     Ok(id)
 }
 
-pub async fn find_dispatch(client: &impl GenericClient, id: i64) -> ApiResult<Option<Dispatch>> {
+pub async fn find_dispatch(client: &impl GenericClient, id: i64) -> DbResult<Option<Dispatch>> {
     let Some(r) = client
         .query_opt(
             "SELECT d.id, d.departure_date, d.from_county, d.to_region, d.transport,

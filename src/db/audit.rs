@@ -5,8 +5,9 @@ use deadpool_postgres::GenericClient;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::DbResult;
 use crate::auth::Principal;
-use crate::error::ApiResult;
+use crate::domain::RegionFilter;
 
 pub struct AuditEntry<'a> {
     pub action: &'a str,
@@ -22,11 +23,11 @@ pub async fn record(
     client: &impl GenericClient,
     actor: &Principal,
     entry: AuditEntry<'_>,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     record_raw(
         client,
         Some(actor.account_id),
-        actor.role.as_str(),
+        actor.role_name(),
         &actor.request_id,
         entry,
     )
@@ -39,7 +40,7 @@ pub async fn record_raw(
     actor_role: &str,
     request_id: &str,
     entry: AuditEntry<'_>,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     client
         .execute(
             "INSERT INTO audit_log (actor_id, actor_role, action, entity, entity_id, region_code,
@@ -78,11 +79,11 @@ pub struct AuditRecord {
 /// Newest first, keyset-paginated on id; `scope` limits to a region (officers).
 pub async fn list(
     client: &impl GenericClient,
-    scope: Option<&str>,
+    scope: &RegionFilter,
     entity: Option<&str>,
     before_id: Option<i64>,
     limit: i64,
-) -> ApiResult<Vec<AuditRecord>> {
+) -> DbResult<Vec<AuditRecord>> {
     let rows = client
         .query(
             "SELECT id, at, actor_id, actor_role, action, entity, entity_id, region_code,
@@ -92,7 +93,7 @@ pub async fn list(
                AND ($2::text IS NULL OR entity = $2)
                AND ($3::int8 IS NULL OR id < $3)
              ORDER BY id DESC LIMIT $4",
-            &[&scope, &entity, &before_id, &limit],
+            &[&scope.sql(), &entity, &before_id, &limit],
         )
         .await?;
     Ok(rows

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
 use utoipa::ToSchema;
 
-use crate::error::ApiResult;
+use super::DbResult;
 
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 pub struct CourseInput {
@@ -58,11 +58,7 @@ fn from_row(r: &Row) -> Course {
     }
 }
 
-pub async fn insert(
-    client: &impl GenericClient,
-    center_id: i64,
-    c: &CourseInput,
-) -> ApiResult<i64> {
+pub async fn insert(client: &impl GenericClient, center_id: i64, c: &CourseInput) -> DbResult<i64> {
     let row = client
         .query_one(
             "INSERT INTO courses (center_id, title, occupation_codes, hours, starts_on, ends_on,
@@ -84,13 +80,13 @@ pub async fn insert(
     Ok(row.get(0))
 }
 
-pub async fn find(client: &impl GenericClient, id: i64) -> ApiResult<Option<Course>> {
+pub async fn find(client: &impl GenericClient, id: i64) -> DbResult<Option<Course>> {
     let sql = format!("SELECT {COLUMNS} FROM courses c WHERE c.id = $1");
     Ok(client.query_opt(&sql, &[&id]).await?.as_ref().map(from_row))
 }
 
 /// Locks the course row so concurrent enrollments cannot overfill it.
-pub async fn lock(client: &impl GenericClient, id: i64) -> ApiResult<Option<Course>> {
+pub async fn lock(client: &impl GenericClient, id: i64) -> DbResult<Option<Course>> {
     client
         .execute("SELECT 1 FROM courses WHERE id = $1 FOR UPDATE", &[&id])
         .await?;
@@ -102,7 +98,7 @@ pub async fn list(
     center_id: Option<i64>,
     after: Option<i64>,
     limit: i64,
-) -> ApiResult<Vec<Course>> {
+) -> DbResult<Vec<Course>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM courses c
          WHERE ($1::int8 IS NULL OR c.center_id = $1) AND ($2::int8 IS NULL OR c.id > $2)
@@ -149,7 +145,7 @@ pub async fn enroll(
     client: &impl GenericClient,
     course_id: i64,
     worker_id: i64,
-) -> ApiResult<Option<i64>> {
+) -> DbResult<Option<i64>> {
     Ok(client
         .query_opt(
             "INSERT INTO enrollments (course_id, worker_id) VALUES ($1, $2)
@@ -160,10 +156,7 @@ pub async fn enroll(
         .map(|r| r.get(0)))
 }
 
-pub async fn find_enrollment(
-    client: &impl GenericClient,
-    id: i64,
-) -> ApiResult<Option<Enrollment>> {
+pub async fn find_enrollment(client: &impl GenericClient, id: i64) -> DbResult<Option<Enrollment>> {
     let sql = format!(
         "SELECT {ENROLLMENT_COLUMNS} FROM enrollments e JOIN workers w ON w.id = e.worker_id
          WHERE e.id = $1"
@@ -179,7 +172,7 @@ pub async fn find_enrollment_of(
     client: &impl GenericClient,
     course_id: i64,
     worker_id: i64,
-) -> ApiResult<Option<Enrollment>> {
+) -> DbResult<Option<Enrollment>> {
     let sql = format!(
         "SELECT {ENROLLMENT_COLUMNS} FROM enrollments e JOIN workers w ON w.id = e.worker_id
          WHERE e.course_id = $1 AND e.worker_id = $2"
@@ -196,7 +189,7 @@ pub async fn list_enrollments(
     course_id: i64,
     after: Option<i64>,
     limit: i64,
-) -> ApiResult<Vec<Enrollment>> {
+) -> DbResult<Vec<Enrollment>> {
     let sql = format!(
         "SELECT {ENROLLMENT_COLUMNS} FROM enrollments e JOIN workers w ON w.id = e.worker_id
          WHERE e.course_id = $1 AND ($2::int8 IS NULL OR e.id > $2) ORDER BY e.id LIMIT $3"
@@ -224,7 +217,7 @@ pub async fn set_result(
     r: &ResultInput,
     level: Option<i16>,
     result_on: NaiveDate,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     client
         .execute(
             "UPDATE enrollments SET status = $2, score = $3, certificate_number = $4, level = $5,

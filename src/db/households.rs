@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
 use utoipa::ToSchema;
 
-use crate::error::ApiResult;
+use super::DbResult;
+use crate::domain::RegionFilter;
 
 pub const STATUSES: [&str; 4] = ["registered_poor", "monitored", "exited", "other"];
 
@@ -61,7 +62,7 @@ fn from_row(r: &Row) -> Household {
     }
 }
 
-pub async fn insert(client: &impl GenericClient, h: &HouseholdInput) -> ApiResult<Household> {
+pub async fn insert(client: &impl GenericClient, h: &HouseholdInput) -> DbResult<Household> {
     let sql = format!(
         "INSERT INTO households (registry_number, county_code, village, member_count, status,
                                  income_per_capita, income_assessed_on, other_income_yuan)
@@ -90,7 +91,7 @@ pub async fn insert(client: &impl GenericClient, h: &HouseholdInput) -> ApiResul
 pub async fn upsert(
     client: &impl GenericClient,
     h: &HouseholdInput,
-) -> ApiResult<(Household, Upsert)> {
+) -> DbResult<(Household, Upsert)> {
     let sql = format!(
         "INSERT INTO households AS t (registry_number, county_code, village, member_count, status,
                                       income_per_capita, income_assessed_on, other_income_yuan)
@@ -131,7 +132,7 @@ pub async fn upsert(
         None => {
             let existing = find_by_registry(client, &h.registry_number)
                 .await?
-                .ok_or_else(|| crate::error::ApiError::internal("household vanished"))?;
+                .ok_or_else(|| super::DbError::Corrupt("household vanished".into()))?;
             Ok((existing, Upsert::Unchanged))
         }
     }
@@ -145,7 +146,7 @@ pub enum Upsert {
     Unchanged,
 }
 
-pub async fn find(client: &impl GenericClient, id: i64) -> ApiResult<Option<Household>> {
+pub async fn find(client: &impl GenericClient, id: i64) -> DbResult<Option<Household>> {
     let sql = format!("SELECT {COLUMNS} FROM households WHERE id = $1");
     Ok(client.query_opt(&sql, &[&id]).await?.as_ref().map(from_row))
 }
@@ -153,7 +154,7 @@ pub async fn find(client: &impl GenericClient, id: i64) -> ApiResult<Option<Hous
 pub async fn find_by_registry(
     client: &impl GenericClient,
     number: &str,
-) -> ApiResult<Option<Household>> {
+) -> DbResult<Option<Household>> {
     let sql = format!("SELECT {COLUMNS} FROM households WHERE registry_number = $1");
     Ok(client
         .query_opt(&sql, &[&number])
@@ -166,7 +167,7 @@ pub async fn update(
     client: &impl GenericClient,
     id: i64,
     h: &HouseholdInput,
-) -> ApiResult<Option<Household>> {
+) -> DbResult<Option<Household>> {
     let sql = format!(
         "UPDATE households SET registry_number = $2, county_code = $3, village = $4,
              member_count = $5, status = $6, income_per_capita = $7, income_assessed_on = $8,
@@ -193,14 +194,20 @@ pub async fn update(
         .map(from_row))
 }
 
-/// Households inside `scope` (all when `None`), by id ascending after `after`.
+/// Locks a household for a change in this transaction.
+pub async fn lock(client: &impl GenericClient, id: i64) -> DbResult<Option<Household>> {
+    let sql = format!("SELECT {COLUMNS} FROM households WHERE id = $1 FOR UPDATE");
+    Ok(client.query_opt(&sql, &[&id]).await?.as_ref().map(from_row))
+}
+
+/// Households inside `scope`, by id ascending after `after`.
 pub async fn list(
     client: &impl GenericClient,
-    scope: Option<&str>,
+    scope: &RegionFilter,
     status: Option<&str>,
     after: Option<i64>,
     limit: i64,
-) -> ApiResult<Vec<Household>> {
+) -> DbResult<Vec<Household>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM households
          WHERE ($1::text IS NULL OR region_within(county_code, $1))
@@ -209,7 +216,7 @@ pub async fn list(
          ORDER BY id LIMIT $4"
     );
     let rows = client
-        .query(&sql, &[&scope, &status, &after, &limit])
+        .query(&sql, &[&scope.sql(), &status, &after, &limit])
         .await?;
     Ok(rows.iter().map(from_row).collect())
 }

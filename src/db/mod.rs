@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod applications;
 pub mod audit;
+pub mod claims;
 pub mod courses;
 pub mod embedded;
 pub mod households;
@@ -12,6 +13,8 @@ pub mod outbox;
 pub mod reference;
 pub mod reports;
 pub mod seed;
+pub mod sessions;
+pub mod throttle;
 pub mod workers;
 
 use std::time::Duration;
@@ -21,6 +24,22 @@ use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, Recycling
 
 use crate::config::Settings;
 pub use embedded::EmbeddedPostgres;
+
+/// What the data layer fails with. It knows nothing of HTTP: `error.rs` turns it into an
+/// `ApiError` in one place (`impl From<DbError> for ApiError`).
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error(transparent)]
+    Pool(#[from] deadpool_postgres::PoolError),
+    /// A stored value the code cannot read (an unknown role, a row that vanished inside a
+    /// transaction): a bug or a bad migration, never the caller's fault.
+    #[error("unreadable data: {0}")]
+    Corrupt(String),
+}
+
+pub type DbResult<T> = Result<T, DbError>;
 
 mod embedded_migrations {
     refinery::embed_migrations!("sql");

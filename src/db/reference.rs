@@ -4,13 +4,13 @@ use std::collections::{HashMap, HashSet};
 
 use deadpool_postgres::GenericClient;
 
-use crate::error::ApiResult;
+use super::DbResult;
 
 /// Which of `codes` are known regions, with their level (1 province, 2 prefecture, 3 county).
 pub async fn known_regions(
     client: &impl GenericClient,
     codes: &[String],
-) -> ApiResult<HashMap<String, i16>> {
+) -> DbResult<HashMap<String, i16>> {
     if codes.is_empty() {
         return Ok(HashMap::new());
     }
@@ -27,7 +27,7 @@ pub async fn known_regions(
 pub async fn known_occupations(
     client: &impl GenericClient,
     codes: &[String],
-) -> ApiResult<HashSet<String>> {
+) -> DbResult<HashSet<String>> {
     if codes.is_empty() {
         return Ok(HashSet::new());
     }
@@ -44,7 +44,7 @@ pub async fn known_occupations(
 pub async fn occupation_names(
     client: &impl GenericClient,
     codes: &[String],
-) -> ApiResult<HashMap<String, String>> {
+) -> DbResult<HashMap<String, String>> {
     if codes.is_empty() {
         return Ok(HashMap::new());
     }
@@ -63,7 +63,7 @@ pub async fn occupation_names(
 pub async fn region_children(
     client: &impl GenericClient,
     parent: Option<&str>,
-) -> ApiResult<Vec<(String, String)>> {
+) -> DbResult<Vec<(String, String)>> {
     let rows = match parent {
         None => {
             client
@@ -94,7 +94,7 @@ pub async fn region_children(
 pub async fn region_names(
     client: &impl GenericClient,
     codes: &[String],
-) -> ApiResult<HashMap<String, String>> {
+) -> DbResult<HashMap<String, String>> {
     if codes.is_empty() {
         return Ok(HashMap::new());
     }

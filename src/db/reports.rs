@@ -5,7 +5,8 @@ use deadpool_postgres::GenericClient;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::ApiResult;
+use super::DbResult;
+use crate::domain::RegionFilter;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HouseholdOutcome {
@@ -29,9 +30,9 @@ pub struct HouseholdOutcome {
 /// of an active placement not yet followed up.
 pub async fn households_crossing(
     client: &impl GenericClient,
-    scope: Option<&str>,
+    scope: &RegionFilter,
     line: i64,
-) -> ApiResult<Vec<HouseholdOutcome>> {
+) -> DbResult<Vec<HouseholdOutcome>> {
     let rows = client
         .query(
             "WITH member_wage AS (
@@ -63,7 +64,7 @@ pub async fn households_crossing(
              WHERE (coalesce(income_per_capita, 0) < $2::int8 AND estimated >= $2::int8)
                 OR (income_per_capita >= $2::int8 AND estimated < $2::int8)
              ORDER BY county_code, registry_number",
-            &[&scope, &line],
+            &[&scope.sql(), &line],
         )
         .await?;
     Ok(rows
@@ -111,9 +112,9 @@ pub struct SubsidyEligible {
 /// employed, with wage evidence.
 pub async fn transport_subsidy(
     client: &impl GenericClient,
-    scope: Option<&str>,
+    scope: &RegionFilter,
     min_months: i32,
-) -> ApiResult<Vec<SubsidyEligible>> {
+) -> DbResult<Vec<SubsidyEligible>> {
     let rows = client
         .query(
             "SELECT DISTINCT ON (w.id) w.id, w.name, w.home_region, h.registry_number,
@@ -131,7 +132,7 @@ pub async fn transport_subsidy(
                AND coalesce(f.evidence_ref, '') <> ''
                AND ($1::text IS NULL OR region_within(w.home_region, $1))
              ORDER BY w.id, f.due_month DESC",
-            &[&scope, &min_months],
+            &[&scope.sql(), &min_months],
         )
         .await?;
     Ok(rows
@@ -220,12 +221,12 @@ pub struct OutcomeRow {
 /// course before the event; employers and occupations those of the opening.
 pub async fn outcomes(
     client: &impl GenericClient,
-    scope: Option<&str>,
+    scope: &RegionFilter,
     from: NaiveDate,
     to: NaiveDate,
     group_by: GroupBy,
     today: NaiveDate,
-) -> ApiResult<Vec<OutcomeRow>> {
+) -> DbResult<Vec<OutcomeRow>> {
     let key = group_by.key();
     let sql = format!(
         "WITH events AS (
@@ -284,7 +285,9 @@ pub async fn outcomes(
                 avg(wage) FILTER (WHERE kind = 'placed')::float8 AS mean_wage
          FROM scoped GROUP BY grp ORDER BY grp"
     );
-    let rows = client.query(&sql, &[&scope, &from, &to, &today]).await?;
+    let rows = client
+        .query(&sql, &[&scope.sql(), &from, &to, &today])
+        .await?;
     let ratio = |num: i64, den: i64| (den > 0).then(|| num as f64 / den as f64);
     Ok(rows
         .iter()

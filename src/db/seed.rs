@@ -8,6 +8,8 @@ use tokio_postgres::Client;
 
 pub const REGIONS_CSV: &str = include_str!("../../sql/seed/cn_admin_divisions.csv");
 pub const OCCUPATIONS_CSV: &str = include_str!("../../sql/seed/csco2022_occupations.csv");
+/// Reviewed data: which trades can stand in for which (see README, "Reference data").
+pub const RELATEDNESS_CSV: &str = include_str!("../../sql/seed/occupation_relatedness.csv");
 
 #[derive(Debug, Deserialize)]
 struct RegionRow {
@@ -18,6 +20,23 @@ struct RegionRow {
     short_name: String,
     nerge_name: String,
     pinyin: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RelatednessRow {
+    pub from_code: String,
+    pub to_code: String,
+    pub fit: f32,
+    pub reason: String,
+    pub source: String,
+}
+
+/// The relatedness seed's rows, as compiled in.
+pub fn relatedness_rows() -> anyhow::Result<Vec<RelatednessRow>> {
+    csv::Reader::from_reader(RELATEDNESS_CSV.as_bytes())
+        .deserialize()
+        .collect::<Result<Vec<RelatednessRow>, _>>()
+        .context("reading the occupation relatedness seed")
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,7 +83,7 @@ async fn already_loaded(
         .unwrap_or(false))
 }
 
-/// Loads both seed tables unless their digests show they are already there.
+/// Loads the seed tables unless their digests show they are already there.
 pub async fn load_seed(client: &mut Client) -> anyhow::Result<()> {
     let tx = client.transaction().await?;
     // One loader at a time (parallel test databases are separate; this guards two services).
@@ -171,6 +190,33 @@ pub async fn load_seed(client: &mut Client) -> anyhow::Result<()> {
         )
         .await?;
         mark_loaded(&tx, "occupations", &occupations_digest, codes.len()).await?;
+    }
+
+    // Rows may be removed in review, so the table is replaced as a whole.
+    let relatedness_digest = digest(RELATEDNESS_CSV);
+    if !already_loaded(&tx, "occupation_relatedness", &relatedness_digest).await? {
+        let rows = relatedness_rows()?;
+        let from: Vec<&str> = rows.iter().map(|r| r.from_code.as_str()).collect();
+        let to: Vec<&str> = rows.iter().map(|r| r.to_code.as_str()).collect();
+        let fit: Vec<f32> = rows.iter().map(|r| r.fit).collect();
+        let reason: Vec<&str> = rows.iter().map(|r| r.reason.as_str()).collect();
+        let source: Vec<&str> = rows.iter().map(|r| r.source.as_str()).collect();
+        tx.execute("DELETE FROM occupation_relatedness", &[])
+            .await?;
+        tx.execute(
+            "INSERT INTO occupation_relatedness (from_code, to_code, fit, reason, source)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::real[], $4::text[], $5::text[])",
+            &[&from, &to, &fit, &reason, &source],
+        )
+        .await
+        .context("loading the occupation relatedness seed")?;
+        mark_loaded(
+            &tx,
+            "occupation_relatedness",
+            &relatedness_digest,
+            rows.len(),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ApiResult};
+use super::DbResult;
+use crate::domain::RegionFilter;
 
 pub const STATUSES: [&str; 3] = ["available", "placed", "unavailable"];
 pub const GENDERS: [&str; 3] = ["male", "female", "other"];
@@ -17,10 +18,6 @@ fn default_languages() -> Vec<String> {
 
 fn default_education() -> String {
     "unknown".into()
-}
-
-fn default_status() -> String {
-    "available".into()
 }
 
 /// A self-declared skill, as the worker or an officer states it.
@@ -40,6 +37,9 @@ pub struct SkillInput {
 /// of it: they come from course results and are kept when a profile is replaced.
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 pub struct WorkerInput {
+    /// The registered household the worker belongs to. Only an officer whose region holds the
+    /// household (or an admin) may set or change it (else 403 `household_link_forbidden`); a
+    /// worker's own profile keeps whatever the office set.
     pub household_id: Option<i64>,
     pub name: String,
     /// male | female | other
@@ -72,8 +72,11 @@ pub struct WorkerInput {
     /// Labor-brand tags such as 化隆拉面.
     #[serde(default)]
     pub brand_tags: Vec<String>,
-    #[serde(default = "default_status")]
-    pub status: String,
+    /// available | placed | unavailable. Omitted: unchanged (a new profile is available).
+    /// Placed is the program's to set: a worker cannot leave it, or enter it, through the
+    /// profile (409 `invalid_transition`).
+    #[serde(default)]
+    pub status: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -147,15 +150,18 @@ fn from_row(r: &Row) -> Worker {
     }
 }
 
-/// Normalized values ready to store (phone and ID in canonical form).
+/// Values ready to store: phone and ID in canonical form, and the household and status the
+/// rules decided (which may differ from what the input asked for).
 pub struct WorkerRecord<'a> {
     pub input: &'a WorkerInput,
     pub phone: Option<String>,
     pub id_number: Option<String>,
     pub account_id: Option<i64>,
+    pub household_id: Option<i64>,
+    pub status: &'a str,
 }
 
-pub async fn insert(client: &impl GenericClient, rec: &WorkerRecord<'_>) -> ApiResult<i64> {
+pub async fn insert(client: &impl GenericClient, rec: &WorkerRecord<'_>) -> DbResult<i64> {
     let w = rec.input;
     let row = client
         .query_one(
@@ -167,7 +173,7 @@ pub async fn insert(client: &impl GenericClient, rec: &WorkerRecord<'_>) -> ApiR
              RETURNING id",
             &[
                 &rec.account_id,
-                &w.household_id,
+                &rec.household_id,
                 &w.name.trim(),
                 &w.gender,
                 &w.birth_year,
@@ -182,7 +188,7 @@ pub async fn insert(client: &impl GenericClient, rec: &WorkerRecord<'_>) -> ApiR
                 &w.min_wage,
                 &w.available_from,
                 &w.brand_tags,
-                &w.status,
+                &rec.status,
             ],
         )
         .await?;
@@ -195,7 +201,7 @@ pub async fn update(
     client: &impl GenericClient,
     id: i64,
     rec: &WorkerRecord<'_>,
-) -> ApiResult<bool> {
+) -> DbResult<bool> {
     let w = rec.input;
     let n = client
         .execute(
@@ -207,7 +213,7 @@ pub async fn update(
              WHERE id = $1",
             &[
                 &id,
-                &w.household_id,
+                &rec.household_id,
                 &w.name.trim(),
                 &w.gender,
                 &w.birth_year,
@@ -222,7 +228,7 @@ pub async fn update(
                 &w.min_wage,
                 &w.available_from,
                 &w.brand_tags,
-                &w.status,
+                &rec.status,
             ],
         )
         .await?;
@@ -238,7 +244,7 @@ async fn replace_declared_skills(
     client: &impl GenericClient,
     worker_id: i64,
     skills: &[SkillInput],
-) -> ApiResult<()> {
+) -> DbResult<()> {
     client
         .execute(
             "DELETE FROM worker_skills WHERE worker_id = $1 AND source = 'self_declared'",
@@ -273,7 +279,7 @@ pub async fn add_certified_skill(
     certificate_number: Option<&str>,
     enrollment_id: i64,
     certified_on: NaiveDate,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     client
         .execute(
             "DELETE FROM worker_skills WHERE enrollment_id = $1 AND occupation_code = $2",
@@ -301,7 +307,7 @@ pub async fn add_certified_skill(
 pub async fn remove_certified_skills(
     client: &impl GenericClient,
     enrollment_id: i64,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     client
         .execute(
             "DELETE FROM worker_skills WHERE enrollment_id = $1",
@@ -311,7 +317,7 @@ pub async fn remove_certified_skills(
     Ok(())
 }
 
-async fn load_skills(client: &impl GenericClient, workers: &mut [Worker]) -> ApiResult<()> {
+async fn load_skills(client: &impl GenericClient, workers: &mut [Worker]) -> DbResult<()> {
     let ids: Vec<i64> = workers.iter().map(|w| w.id).collect();
     let rows = client
         .query(
@@ -345,7 +351,7 @@ async fn load_skills(client: &impl GenericClient, workers: &mut [Worker]) -> Api
     Ok(())
 }
 
-pub async fn find(client: &impl GenericClient, id: i64) -> ApiResult<Option<Worker>> {
+pub async fn find(client: &impl GenericClient, id: i64) -> DbResult<Option<Worker>> {
     let sql = format!("SELECT {COLUMNS} FROM workers WHERE id = $1");
     let Some(row) = client.query_opt(&sql, &[&id]).await? else {
         return Ok(None);
@@ -355,10 +361,46 @@ pub async fn find(client: &impl GenericClient, id: i64) -> ApiResult<Option<Work
     Ok(workers.pop())
 }
 
+/// Locks a worker row for a change in this transaction (skills included).
+pub async fn lock(client: &impl GenericClient, id: i64) -> DbResult<Option<Worker>> {
+    client
+        .execute("SELECT 1 FROM workers WHERE id = $1 FOR UPDATE", &[&id])
+        .await?;
+    find(client, id).await
+}
+
+/// Gives a worker profile its account (a claimed profile).
+pub async fn link_account(client: &impl GenericClient, id: i64, account_id: i64) -> DbResult<()> {
+    client
+        .execute(
+            "UPDATE workers SET account_id = $2, version = version + 1, updated_at = now()
+             WHERE id = $1",
+            &[&id, &account_id],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Ids of the members of a household.
+pub async fn ids_in_household(
+    client: &impl GenericClient,
+    household_id: i64,
+) -> DbResult<Vec<i64>> {
+    Ok(client
+        .query(
+            "SELECT id FROM workers WHERE household_id = $1 ORDER BY id",
+            &[&household_id],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
 pub async fn find_by_account(
     client: &impl GenericClient,
     account_id: i64,
-) -> ApiResult<Option<Worker>> {
+) -> DbResult<Option<Worker>> {
     let row = client
         .query_opt(
             "SELECT id FROM workers WHERE account_id = $1",
@@ -374,7 +416,7 @@ pub async fn find_by_account(
 pub async fn id_by_national_id(
     client: &impl GenericClient,
     id_number: &str,
-) -> ApiResult<Option<i64>> {
+) -> DbResult<Option<i64>> {
     Ok(client
         .query_opt("SELECT id FROM workers WHERE id_number = $1", &[&id_number])
         .await?
@@ -382,7 +424,7 @@ pub async fn id_by_national_id(
 }
 
 /// Workers by many ids (skills included), in the order given.
-pub async fn find_many(client: &impl GenericClient, ids: &[i64]) -> ApiResult<Vec<Worker>> {
+pub async fn find_many(client: &impl GenericClient, ids: &[i64]) -> DbResult<Vec<Worker>> {
     let sql = format!("SELECT {COLUMNS} FROM workers WHERE id = ANY($1)");
     let rows = client.query(&sql, &[&ids]).await?;
     let mut workers: Vec<Worker> = rows.iter().map(from_row).collect();
@@ -391,13 +433,14 @@ pub async fn find_many(client: &impl GenericClient, ids: &[i64]) -> ApiResult<Ve
     Ok(workers)
 }
 
+/// Workers whose home lies inside `scope`, by id ascending after `after`.
 pub async fn list(
     client: &impl GenericClient,
-    scope: Option<&str>,
+    scope: &RegionFilter,
     status: Option<&str>,
     after: Option<i64>,
     limit: i64,
-) -> ApiResult<Vec<Worker>> {
+) -> DbResult<Vec<Worker>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM workers
          WHERE ($1::text IS NULL OR region_within(home_region, $1))
@@ -406,7 +449,7 @@ pub async fn list(
          ORDER BY id LIMIT $4"
     );
     let rows = client
-        .query(&sql, &[&scope, &status, &after, &limit])
+        .query(&sql, &[&scope.sql(), &status, &after, &limit])
         .await?;
     let mut workers: Vec<Worker> = rows.iter().map(from_row).collect();
     load_skills(client, &mut workers).await?;
@@ -418,7 +461,7 @@ pub async fn enrolled_with_center(
     client: &impl GenericClient,
     worker_id: i64,
     center_id: i64,
-) -> ApiResult<bool> {
+) -> DbResult<bool> {
     Ok(client
         .query_opt(
             "SELECT 1 FROM enrollments e JOIN courses c ON c.id = e.course_id
@@ -429,7 +472,8 @@ pub async fn enrolled_with_center(
         .is_some())
 }
 
-pub async fn set_status(client: &impl GenericClient, id: i64, status: &str) -> ApiResult<()> {
+/// Sets the status the program decided (placement, its end); false when there is no such worker.
+pub async fn set_status(client: &impl GenericClient, id: i64, status: &str) -> DbResult<bool> {
     let n = client
         .execute(
             "UPDATE workers SET status = $2, version = version + 1, updated_at = now()
@@ -437,8 +481,5 @@ pub async fn set_status(client: &impl GenericClient, id: i64, status: &str) -> A
             &[&id, &status],
         )
         .await?;
-    if n == 0 {
-        return Err(ApiError::not_found());
-    }
-    Ok(())
+    Ok(n == 1)
 }

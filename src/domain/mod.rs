@@ -1,7 +1,12 @@
 //! Validated values, parsed once at the boundary. After parsing, the rest of the code trusts them.
 
 pub mod application_state;
+pub mod certification;
 mod ids;
+pub mod openings;
+pub mod placements;
+pub mod requirements;
+pub mod worker_status;
 
 pub use ids::{complete_credit_code, complete_id_number, mask_id_number, CreditCode, NationalId};
 
@@ -94,6 +99,24 @@ impl RegionCode {
             RegionLevel::Province => self.0[..2] == other.0[..2],
             RegionLevel::Prefecture => self.0[..4] == other.0[..4],
             RegionLevel::County => self.0 == other.0,
+        }
+    }
+}
+
+/// Which regions a list covers: every one, or those inside one region. (There is no "none":
+/// a caller who may see nothing is refused before any list is read.)
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegionFilter {
+    All,
+    Within(RegionCode),
+}
+
+impl RegionFilter {
+    /// As a SQL parameter for `($1::text IS NULL OR region_within(col, $1))`.
+    pub fn sql(&self) -> Option<&str> {
+        match self {
+            RegionFilter::All => None,
+            RegionFilter::Within(r) => Some(r.as_str()),
         }
     }
 }

@@ -11,10 +11,10 @@ use deadpool_postgres::{GenericClient, Pool};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{Principal, Role};
+use crate::auth::{policy, Principal};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::courses::{self, ResultInput};
-use crate::db::households::{self, HouseholdInput, Upsert};
+use crate::db::households::{HouseholdInput, Upsert};
 use crate::db::workers::{self, WorkerInput, WorkerRecord};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::validate::{self, Problems};
@@ -50,6 +50,10 @@ pub struct ImportReport {
     pub failed: usize,
     /// Whether anything was saved (false in all_or_nothing mode with errors).
     pub committed: bool,
+    /// The index change number of the import's last searchable change (household members'
+    /// equity, new graduates): pass it as `after_change` to see them in matching.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<i64>,
     pub errors: Vec<RowError>,
 }
 
@@ -63,6 +67,10 @@ impl ImportReport {
                 reason: p.reason,
             });
         }
+    }
+
+    fn changed(&mut self, change: Option<i64>) {
+        self.change = self.change.max(change);
     }
 
     fn count(&mut self, outcome: Upsert) {
@@ -129,6 +137,7 @@ pub async fn import_households(
     mut sheet: Sheet,
     mode: ImportMode,
 ) -> ApiResult<ImportReport> {
+    policy::may_import_households(actor)?;
     let mut client = pool.get().await?;
     let regions = load_regions(&client).await?;
     let mut tx = client.transaction().await?;
@@ -177,7 +186,8 @@ pub async fn import_households(
         };
         let mut problems = p.0;
         problems.extend(validate::household_with(&input, &regions).0);
-        if problems.is_empty() && !actor.sees_region(&input.county_code) {
+        if problems.is_empty() && policy::may_register_household(actor, &input.county_code).is_err()
+        {
             problems.push(FieldError {
                 field: "county_code".into(),
                 reason: "outside_your_region".into(),
@@ -249,17 +259,19 @@ async fn save_households(
     .await;
     if saved.iter().all(Result::is_ok) {
         sp.commit().await?;
-        for outcome in saved.into_iter().flatten() {
+        for (outcome, change) in saved.into_iter().flatten() {
             report.count(outcome);
+            report.changed(change);
         }
     } else {
         sp.rollback().await?;
         for (row, input) in &batch.rows {
             let sp = tx.savepoint(format!("row{row}")).await?;
             match save_household(&sp, actor, *row, input).await {
-                Ok(outcome) => {
+                Ok((outcome, change)) => {
                     sp.commit().await?;
                     report.count(outcome);
+                    report.changed(change);
                 }
                 Err(e) => {
                     sp.rollback().await?;
@@ -277,23 +289,8 @@ async fn save_household(
     actor: &Principal,
     row: usize,
     input: &HouseholdInput,
-) -> ApiResult<Upsert> {
-    let (household, outcome) = households::upsert(client, input).await?;
-    if outcome != Upsert::Unchanged {
-        audit::record(
-            client,
-            actor,
-            AuditEntry {
-                action: "import",
-                entity: "household",
-                entity_id: household.id.to_string(),
-                region_code: Some(&household.county_code),
-                details: serde_json::json!({ "row": row }),
-            },
-        )
-        .await?;
-    }
-    Ok(outcome)
+) -> ApiResult<(Upsert, Option<i64>)> {
+    crate::services::households::import_row(client, actor, row, input).await
 }
 
 /// A database refusal of one row becomes a row error; anything else stops the import.
@@ -351,6 +348,7 @@ pub async fn import_graduates(
     mut sheet: Sheet,
     mode: ImportMode,
 ) -> ApiResult<ImportReport> {
+    policy::may_import_graduates(actor)?;
     let mut client = pool.get().await?;
     let mut tx = client.transaction().await?;
     let mut report = ImportReport::default();
@@ -362,9 +360,10 @@ pub async fn import_graduates(
         report.rows += 1;
         let sp = tx.savepoint(format!("row{row}")).await?;
         match graduate_row(&sp, actor, &sheet, &record, row).await? {
-            Ok(outcome) => {
+            Ok((outcome, change)) => {
                 sp.commit().await?;
                 report.count(outcome);
+                report.changed(change);
             }
             Err(problems) => {
                 sp.rollback().await?;
@@ -382,7 +381,7 @@ async fn graduate_row(
     sheet: &Sheet,
     record: &csv::StringRecord,
     row: usize,
-) -> ApiResult<Result<Upsert, Vec<FieldError>>> {
+) -> ApiResult<Result<(Upsert, Option<i64>), Vec<FieldError>>> {
     let mut p = Problems::default();
     let course_id: Option<i64> = parse_num(&mut p, "course_id", sheet.get(record, "course_id"));
     let passed = parse_bool(&mut p, "passed", sheet.get(record, "passed"));
@@ -405,7 +404,7 @@ async fn graduate_row(
         None => None,
     };
     let course = match course {
-        Some(c) if actor.in_org(c.center_id) || actor.role == Role::Admin => Some(c),
+        Some(c) if policy::may_import_graduates_for(actor, &c) => Some(c),
         Some(_) | None if course_id.is_some() => {
             p.add("course_id", "unknown_course_or_not_yours");
             None
@@ -463,7 +462,7 @@ async fn graduate_row(
                 available_from: None,
                 skills: Vec::new(),
                 brand_tags: Vec::new(),
-                status: "available".into(),
+                status: None,
             };
             let (problems, clean) = validate::worker(tx, &input).await?;
             if !problems.is_empty() {
@@ -474,10 +473,12 @@ async fn graduate_row(
                 phone: clean.phone,
                 id_number: clean.id_number,
                 account_id: None,
+                household_id: None,
+                status: crate::domain::worker_status::WorkerStatus::Available.as_str(),
             };
             let id = match workers::insert(tx, &rec).await {
                 Ok(id) => id,
-                Err(e) => return Ok(Err(vec![db_problem("phone", e)?])),
+                Err(e) => return Ok(Err(vec![db_problem("phone", e.into())?])),
             };
             outcome = Upsert::Inserted;
             id
@@ -511,14 +512,16 @@ async fn graduate_row(
         && enrollment.level == wanted_level
         && (result.result_on.is_none() || enrollment.result_on == result.result_on);
     if same {
-        return Ok(Ok(outcome));
+        return Ok(Ok((outcome, None)));
     }
-    if let Err(e) = crate::routes::courses::apply_result(tx, &course, &enrollment, &result).await {
-        if e.code == crate::error::ErrorCode::ValidationFailed {
-            return Ok(Err(e.details));
-        }
-        return Ok(Err(vec![db_problem("certificate_number", e)?]));
-    }
+    let change =
+        match crate::services::courses::record_result_in(tx, &course, &enrollment, &result).await {
+            Ok(change) => change,
+            Err(e) if e.code == crate::error::ErrorCode::ValidationFailed => {
+                return Ok(Err(e.details));
+            }
+            Err(e) => return Ok(Err(vec![db_problem("certificate_number", e)?])),
+        };
     audit::record(
         tx,
         actor,
@@ -531,11 +534,12 @@ async fn graduate_row(
         },
     )
     .await?;
-    Ok(Ok(if outcome == Upsert::Inserted {
+    let outcome = if outcome == Upsert::Inserted {
         Upsert::Inserted
     } else {
         Upsert::Updated
-    }))
+    };
+    Ok(Ok((outcome, Some(change))))
 }
 
 #[cfg(test)]

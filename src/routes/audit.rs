@@ -5,10 +5,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::{Auth, OfficerOrAdmin};
-use crate::db::audit::{self, AuditRecord};
+use crate::db::audit::AuditRecord;
 use crate::error::ApiResult;
 use crate::pagination::{Page, PageParams};
-use crate::startup::AppState;
+use crate::services::audit;
+use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
 pub struct AuditQuery {
@@ -37,14 +38,6 @@ pub async fn list_audit(
     };
     let limit = page.limit()?;
     let before = page.after_key()?;
-    let client = state.pool.get().await?;
-    let rows = audit::list(
-        &client,
-        staff.region_scope(),
-        query.entity.as_deref(),
-        before,
-        limit + 1,
-    )
-    .await?;
+    let rows = audit::list(&state, &staff, query.entity.as_deref(), before, limit + 1).await?;
     Ok(web::Json(Page::from_overfetch(rows, limit, |r| r.id)))
 }

@@ -1,34 +1,16 @@
 //! Households, registered and kept by county offices (officers in scope, admins).
 
-use actix_web::{get, post, put, web, HttpResponse};
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::auth::{Auth, OfficerOrAdmin, Principal};
-use crate::db::audit::{self, AuditEntry};
-use crate::db::households::{self, Household, HouseholdInput};
-use crate::error::{ApiError, ApiResult};
+use super::preconditions::{expected_version, if_match, set_etag};
+use crate::auth::{Auth, OfficerOrAdmin};
+use crate::db::households::{Household, HouseholdInput};
+use crate::error::ApiResult;
 use crate::pagination::{Page, PageParams};
-use crate::startup::AppState;
-use crate::validate;
-
-fn audit_entry<'a>(action: &'a str, h: &'a Household) -> AuditEntry<'a> {
-    AuditEntry {
-        action,
-        entity: "household",
-        entity_id: h.id.to_string(),
-        region_code: Some(&h.county_code),
-        details: serde_json::json!({ "registry_number": h.registry_number }),
-    }
-}
-
-fn ensure_in_scope(user: &Principal, county: &str) -> ApiResult<()> {
-    if user.sees_region(county) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden())
-    }
-}
+use crate::services::households;
+use crate::state::AppState;
 
 /// Registers a household in the caller's region.
 #[utoipa::path(
@@ -48,13 +30,7 @@ pub async fn create_household(
     staff: Auth<OfficerOrAdmin>,
     body: web::Json<HouseholdInput>,
 ) -> ApiResult<HttpResponse> {
-    let mut client = state.pool.get().await?;
-    validate::household(&client, &body).await?.finish()?;
-    ensure_in_scope(&staff, &body.county_code)?;
-    let tx = client.transaction().await?;
-    let household = households::insert(&tx, &body).await?;
-    audit::record(&tx, &staff, audit_entry("create", &household)).await?;
-    tx.commit().await?;
+    let household = households::create(&state, &staff, &body).await?;
     Ok(HttpResponse::Created().json(household))
 }
 
@@ -71,23 +47,26 @@ pub async fn get_household(
     staff: Auth<OfficerOrAdmin>,
     path: web::Path<i64>,
 ) -> ApiResult<web::Json<Household>> {
-    let client = state.pool.get().await?;
-    let household = households::find(&client, path.into_inner())
-        .await?
-        .filter(|h| staff.sees_region(&h.county_code))
-        .ok_or_else(ApiError::not_found)?;
-    Ok(web::Json(household))
+    Ok(web::Json(
+        households::get(&state, &staff, path.into_inner()).await?,
+    ))
 }
 
-/// Replaces a household's data (it must stay inside the caller's region).
+/// Replaces a household's data (it must stay inside the caller's region). Send `If-Match` with
+/// the ETag (or `"<version>"`) you read: a stale one answers 412. Its members' equity factor
+/// changes in matching at once: `X-Change` is the change number to wait for.
 #[utoipa::path(
     tag = "households",
     security(("bearer" = [])),
-    params(("id" = i64, Path)),
+    params(
+        ("id" = i64, Path),
+        ("If-Match" = Option<String>, Header, description = "ETag or quoted version last read")
+    ),
     request_body = HouseholdInput,
     responses(
         (status = 200, body = Household),
         (status = 404, body = crate::error::ErrorBody),
+        (status = 412, body = crate::error::ErrorBody, description = "precondition_failed: changed since read"),
         (status = 422, body = crate::error::ErrorBody)
     )
 )]
@@ -95,24 +74,25 @@ pub async fn get_household(
 pub async fn update_household(
     state: web::Data<AppState>,
     staff: Auth<OfficerOrAdmin>,
+    req: HttpRequest,
     path: web::Path<i64>,
     body: web::Json<HouseholdInput>,
-) -> ApiResult<web::Json<Household>> {
+) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let mut client = state.pool.get().await?;
-    validate::household(&client, &body).await?.finish()?;
-    let tx = client.transaction().await?;
-    households::find(&tx, id)
-        .await?
-        .filter(|h| staff.sees_region(&h.county_code))
-        .ok_or_else(ApiError::not_found)?;
-    ensure_in_scope(&staff, &body.county_code)?;
-    let household = households::update(&tx, id, &body)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    audit::record(&tx, &staff, audit_entry("update", &household)).await?;
-    tx.commit().await?;
-    Ok(web::Json(household))
+    let expected = match if_match(&req)? {
+        None => None,
+        condition => {
+            let current = households::get(&state, &staff, id).await?;
+            expected_version(condition, &current, current.version)?
+        }
+    };
+    let written = households::update(&state, &staff, id, &body, expected).await?;
+    let mut resp = HttpResponse::Ok();
+    set_etag(&mut resp, &written.value)?;
+    if let Some(change) = written.change {
+        resp.insert_header(("X-Change", change.to_string()));
+    }
+    Ok(resp.json(written.value))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -141,11 +121,9 @@ pub async fn list_households(
         cursor: query.cursor.clone(),
     };
     let limit = page.limit()?;
-    crate::validate::status_filter(query.status.as_deref(), &households::STATUSES)?;
-    let client = state.pool.get().await?;
     let rows = households::list(
-        &client,
-        staff.region_scope(),
+        &state,
+        &staff,
         query.status.as_deref(),
         page.after_key()?,
         limit + 1,

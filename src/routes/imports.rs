@@ -13,7 +13,7 @@ use utoipa::IntoParams;
 use crate::auth::{Auth, CenterStaff, OfficerOrAdmin};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::imports::{self, ChunkReader, ImportMode, ImportReport, Sheet};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
 pub struct ImportQuery {

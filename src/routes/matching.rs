@@ -8,8 +8,10 @@ use actix_web::{get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::{AdminOnly, AnyUser, Auth, Role, WorkerOnly};
+use crate::auth::policy::{self, CandidatePool};
+use crate::auth::{AdminOnly, AnyUser, Auth, WorkerOnly};
 use crate::db::{openings, workers};
+use crate::domain::requirements::{requirements, CertificateRule, Requirements};
 use crate::domain::{OccupationCode, RegionCode};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::search::documents;
@@ -17,9 +19,10 @@ use crate::search::indexer::ReindexReport;
 use crate::search::matcher::{
     self, Candidate, OpeningMatch, SearchError, SearchFilters, SearchResults,
 };
+use crate::search::profile::{self, OpeningProfile, TitleTradeReading};
 use crate::search::suggest::Suggestion;
 use crate::search::IndexStatus;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validate::today;
 
 #[derive(Deserialize, IntoParams)]
@@ -61,8 +64,16 @@ pub struct CandidateList {
     pub opening_status: String,
     /// Changes up to this number are reflected.
     pub visible_change: i64,
-    /// Occupations read from the opening's title and matched as nice-to-have.
+    /// Occupations matched because the title names them (see `title_trade`).
     pub inferred_occupations: Vec<String>,
+    /// The trade the title names, how sure that reading is and what the ranking did with it
+    /// (absent when the employer pinned the codes or the title names none).
+    pub title_trade: Option<TitleTradeReading>,
+    /// What the opening asks beyond the trade, and where each requirement was read.
+    pub requirements: Requirements,
+    /// How many workers passed the filters (trade, destination, wage, availability): a short
+    /// list says how short it is.
+    pub passed_filters: usize,
     pub items: Vec<Candidate>,
 }
 
@@ -90,11 +101,8 @@ pub async fn candidates(
     let client = state.pool.get().await?;
     let opening = openings::find(&client, id)
         .await?
-        .filter(|o| user.in_org(o.employer_id) || user.is_staff())
         .ok_or_else(ApiError::not_found)?;
-    if !matches!(user.role, Role::Employer | Role::Officer | Role::Admin) {
-        return Err(ApiError::not_found());
-    }
+    let pool = policy::candidate_pool(&user, &opening)?;
     wait_for_change(&state, query.after_change).await?;
     let visible_change = state.search.visible_change();
     let Some(mut doc) = documents::load_openings(&**client, &[id]).await?.pop() else {
@@ -103,16 +111,26 @@ pub async fn candidates(
             opening_status: opening.status,
             visible_change,
             inferred_occupations: Vec::new(),
+            title_trade: None,
+            requirements: requirements(
+                opening
+                    .certificate
+                    .as_deref()
+                    .and_then(CertificateRule::parse),
+                opening.min_years_experience,
+                &opening.title,
+                &opening.description,
+            ),
+            passed_filters: 0,
             items: Vec::new(),
         }));
     };
     drop(client);
-    let scope = match user.role {
-        Role::Officer => user.region.as_ref().map(|r| r.as_str().to_string()),
-        _ => None,
+    let scope = match pool {
+        CandidatePool::HomeIn(region) => Some(region.as_str().to_string()),
+        CandidatePool::Everyone => None,
     };
-    let weights = state.settings.weights;
-    let names = state.search.names.clone();
+    let ranking = state.search.ranking.clone();
     let suggester = state.search.suggester.clone();
     let today = today();
     let question =
@@ -122,32 +140,27 @@ pub async fn candidates(
         .run_cached(
             &state.search.candidate_cache,
             question,
-            |(items, _)| items.len(),
+            |(c, _)| c.items.len(),
             move |live| {
-                // The title may name a trade more precisely than the codes chosen: take its
-                // best suggestion as a nice-to-have occupation.
-                let mut inferred = Vec::new();
-                if let Ok(top) = suggester.suggest(&doc.title, 1) {
-                    for s in top {
-                        if !doc.required.contains(&s.code) && !doc.nice.contains(&s.code) {
-                            doc.nice.push(s.code.clone());
-                            inferred.push(s.code);
-                        }
-                    }
-                }
-                matcher::candidates(live, &doc, scope.as_deref(), today, &weights, &names, limit)
-                    .map(|c| (c, inferred))
+                // The title may name the trade more precisely than the codes chosen.
+                profile::prepare(&mut doc, &*suggester);
+                matcher::candidates(live, &doc, scope.as_deref(), today, &ranking, limit)
+                    .map(|c| (c, doc))
             },
         )
         .await?
         .map_err(ApiError::internal)?;
-    let (items, inferred) = (answer.0.clone(), answer.1.clone());
+    let (found, doc) = (&answer.0, &answer.1);
+    let profile = OpeningProfile::of(doc);
     Ok(web::Json(CandidateList {
         opening_id: id,
         opening_status: opening.status,
         visible_change,
-        inferred_occupations: inferred,
-        items,
+        inferred_occupations: profile.inferred_codes(),
+        title_trade: profile.title_trade,
+        requirements: profile.requirements,
+        passed_filters: found.passed_filters,
+        items: found.items.clone(),
     }))
 }
 
@@ -175,6 +188,7 @@ pub async fn my_matches(
     query: web::Query<MatchQuery>,
 ) -> ApiResult<web::Json<MatchList>> {
     let limit = match_limit(query.limit)?;
+    policy::may_keep_own_profile(&user)?;
     let client = state.pool.get().await?;
     let worker = workers::find_by_account(&client, user.account_id)
         .await?
@@ -192,14 +206,13 @@ pub async fn my_matches(
         }));
     };
     drop(client);
-    let weights = state.settings.weights;
-    let names = state.search.names.clone();
+    let ranking = state.search.ranking.clone();
     let today = today();
     let question = serde_json::to_string(&(&doc, limit, today)).map_err(ApiError::internal)?;
     let items = state
         .search
         .run_cached(&state.search.match_cache, question, Vec::len, move |live| {
-            matcher::matches_for_worker(live, &doc, today, &weights, &names, limit)
+            matcher::matches_for_worker(live, &doc, today, &ranking, limit)
         })
         .await?
         .map_err(ApiError::internal)?

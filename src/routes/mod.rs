@@ -1,4 +1,4 @@
-//! Thin handlers: extract, call the domain/db/search functions, answer JSON.
+//! Thin handlers: extract, call a service (which asks the policy), answer JSON.
 //! Every route is registered through utoipa-actix-web, so the OpenAPI document lists exactly
 //! the routes the app serves.
 
@@ -12,6 +12,7 @@ pub mod imports;
 pub mod matching;
 pub mod openings;
 pub mod organizations;
+pub mod preconditions;
 pub mod reports;
 pub mod workers;
 
@@ -77,6 +78,8 @@ pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(auth::me)
                 .service(auth::accept_invitation)
                 .service(auth::create_officer)
+                .service(auth::disable_account)
+                .service(auth::enable_account)
                 .service(organizations::create_organization)
                 .service(organizations::get_organization)
                 .service(organizations::create_invitation)
@@ -88,6 +91,8 @@ pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(workers::create_worker)
                 .service(workers::get_my_profile)
                 .service(workers::put_my_profile)
+                .service(workers::claim_profile)
+                .service(workers::issue_claim_code)
                 .service(workers::get_worker)
                 .service(workers::update_worker)
                 .service(workers::list_workers)
@@ -143,6 +148,14 @@ where
         .openapi_service(|api| SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .default_service(web::to(route_not_found))
         .into_app()
+}
+
+/// The client's address for per-address limits: the socket peer, not X-Forwarded-For, which
+/// any client can write.
+pub(crate) fn client_addr(req: &actix_web::HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 async fn route_not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {

@@ -1,80 +1,16 @@
 //! Employers' openings.
 
-use actix_web::{get, post, put, web, HttpResponse};
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::auth::{AnyUser, Auth, EmployerStaff, Principal, Role};
-use crate::db::audit::{self, AuditEntry};
-use crate::db::openings::{self, Opening, OpeningInput, STATUSES};
-use crate::db::outbox::{self, Entity};
-use crate::error::{ApiError, ApiResult};
+use super::preconditions::{expected_version, if_match, set_etag};
+use crate::auth::{AnyUser, Auth, EmployerStaff};
+use crate::db::openings::{Opening, OpeningInput};
+use crate::error::ApiResult;
 use crate::pagination::{Page, PageParams};
-use crate::startup::AppState;
-use crate::validate::{self, Problems};
-
-pub async fn validate_opening(
-    client: &impl deadpool_postgres::GenericClient,
-    o: &OpeningInput,
-) -> ApiResult<()> {
-    let mut p = Problems::default();
-    if o.title.trim().is_empty() {
-        p.add("title", "must_not_be_empty");
-    } else if o.title.chars().count() > 100 {
-        p.add("title", "too_long");
-    }
-    if o.description.chars().count() > 5000 {
-        p.add("description", "too_long");
-    }
-    if o.required_occupations.is_empty() || o.required_occupations.len() > 10 {
-        p.add("required_occupations", "between_1_and_10_codes");
-    }
-    if o.nice_occupations.len() > 10 {
-        p.add("nice_occupations", "at_most_10_codes");
-    }
-    validate::occupations(
-        client,
-        &mut p,
-        "required_occupations",
-        &o.required_occupations,
-    )
-    .await?;
-    validate::occupations(client, &mut p, "nice_occupations", &o.nice_occupations).await?;
-    validate::region(client, &mut p, "work_region", &o.work_region, false).await?;
-    if !(0..=200_000).contains(&o.wage_min) {
-        p.add("wage_min", "out_of_range");
-    }
-    if o.wage_max < o.wage_min {
-        p.add("wage_max", "less_than_wage_min");
-    } else if o.wage_max > 200_000 {
-        p.add("wage_max", "out_of_range");
-    }
-    if !(1..=10_000).contains(&o.headcount) {
-        p.add("headcount", "out_of_range_1_10000");
-    }
-    if let Some(m) = o.contract_months {
-        if !(1..=120).contains(&m) {
-            p.add("contract_months", "out_of_range_1_120");
-        }
-    }
-    if o.deadline > o.start_date + chrono::Duration::days(365) {
-        p.add("deadline", "more_than_a_year_after_start");
-    }
-    if !STATUSES.contains(&o.status.as_str()) {
-        p.add("status", "unknown_status");
-    }
-    p.finish()
-}
-
-fn audit_entry<'a>(action: &'a str, o: &'a Opening) -> AuditEntry<'a> {
-    AuditEntry {
-        action,
-        entity: "opening",
-        entity_id: o.id.to_string(),
-        region_code: Some(&o.work_region),
-        details: serde_json::json!({ "status": o.status }),
-    }
-}
+use crate::services::openings;
+use crate::state::AppState;
 
 /// An employer posts an opening (draft or open).
 #[utoipa::path(
@@ -84,6 +20,7 @@ fn audit_entry<'a>(action: &'a str, o: &'a Opening) -> AuditEntry<'a> {
     responses(
         (status = 201, body = Opening),
         (status = 403, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody, description = "invalid_transition: a new opening is a draft or open"),
         (status = 422, body = crate::error::ErrorBody)
     )
 )]
@@ -93,29 +30,16 @@ pub async fn create_opening(
     employer: Auth<EmployerStaff>,
     body: web::Json<OpeningInput>,
 ) -> ApiResult<HttpResponse> {
-    let employer_id = employer.organization_id.ok_or_else(ApiError::forbidden)?;
-    let mut client = state.pool.get().await?;
-    validate_opening(&client, &body).await?;
-    let tx = client.transaction().await?;
-    let id = openings::insert(&tx, employer_id, &body).await?;
-    let change = outbox::record_change(&tx, Entity::Opening, id).await?;
-    let opening = openings::find(&tx, id)
-        .await?
-        .ok_or_else(|| ApiError::internal("opening vanished"))?;
-    audit::record(&tx, &employer, audit_entry("create", &opening)).await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("X-Change", change.to_string()))
-        .json(opening))
+    let written = openings::create(&state, &employer, &body).await?;
+    let mut resp = HttpResponse::Created();
+    if let Some(change) = written.change {
+        resp.insert_header(("X-Change", change.to_string()));
+    }
+    Ok(resp.json(written.value))
 }
 
-/// Open openings are visible to everyone signed in; drafts and closed ones to their employer
-/// and program staff.
-fn may_read(user: &Principal, o: &Opening) -> bool {
-    o.status == "open" || user.in_org(o.employer_id) || user.is_staff()
-}
-
-/// One opening.
+/// One opening. Open openings are visible to everyone signed in; drafts, filled and closed
+/// ones to their employer and program staff.
 #[utoipa::path(
     tag = "openings",
     security(("bearer" = [])),
@@ -129,28 +53,28 @@ pub async fn get_opening(
     path: web::Path<i64>,
 ) -> ApiResult<web::Json<Opening>> {
     Ok(web::Json(
-        read_opening(&state, &user, path.into_inner()).await?,
+        openings::get(&state, &user, path.into_inner()).await?,
     ))
 }
 
-/// One opening, if `user` may read it (else `not_found`): `GET /openings/{id}` and its page.
-pub async fn read_opening(state: &AppState, user: &Principal, id: i64) -> ApiResult<Opening> {
-    let client = state.pool.get().await?;
-    openings::find(&client, id)
-        .await?
-        .filter(|o| may_read(user, o))
-        .ok_or_else(ApiError::not_found)
-}
-
-/// The employer replaces an opening (including its status).
+/// The employer replaces an opening (including its status). Status moves: draft → open or
+/// closed; open → filled or closed; filled → closed, or open again with more places than
+/// accepted applications; closed is final (else 409 `invalid_transition`). The headcount is
+/// never below the accepted applications (422, `below_accepted_applications`). An open opening
+/// whose places are all taken becomes filled. `If-Match` as for households.
 #[utoipa::path(
     tag = "openings",
     security(("bearer" = [])),
-    params(("id" = i64, Path)),
+    params(
+        ("id" = i64, Path),
+        ("If-Match" = Option<String>, Header, description = "ETag or quoted version last read")
+    ),
     request_body = OpeningInput,
     responses(
         (status = 200, body = Opening),
         (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody, description = "invalid_transition"),
+        (status = 412, body = crate::error::ErrorBody, description = "precondition_failed"),
         (status = 422, body = crate::error::ErrorBody)
     )
 )]
@@ -158,27 +82,25 @@ pub async fn read_opening(state: &AppState, user: &Principal, id: i64) -> ApiRes
 pub async fn update_opening(
     state: web::Data<AppState>,
     employer: Auth<EmployerStaff>,
+    req: HttpRequest,
     path: web::Path<i64>,
     body: web::Json<OpeningInput>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let mut client = state.pool.get().await?;
-    validate_opening(&client, &body).await?;
-    let tx = client.transaction().await?;
-    openings::find(&tx, id)
-        .await?
-        .filter(|o| employer.in_org(o.employer_id))
-        .ok_or_else(ApiError::not_found)?;
-    openings::update(&tx, id, &body).await?;
-    let change = outbox::record_change(&tx, Entity::Opening, id).await?;
-    let opening = openings::find(&tx, id)
-        .await?
-        .ok_or_else(|| ApiError::internal("opening vanished"))?;
-    audit::record(&tx, &employer, audit_entry("update", &opening)).await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("X-Change", change.to_string()))
-        .json(opening))
+    let expected = match if_match(&req)? {
+        None => None,
+        condition => {
+            let current = openings::get(&state, &employer, id).await?;
+            expected_version(condition, &current, current.version)?
+        }
+    };
+    let written = openings::update(&state, &employer, id, &body, expected).await?;
+    let mut resp = HttpResponse::Ok();
+    set_etag(&mut resp, &written.value)?;
+    if let Some(change) = written.change {
+        resp.insert_header(("X-Change", change.to_string()));
+    }
+    Ok(resp.json(written.value))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -205,11 +127,6 @@ pub async fn list_openings(
         cursor: query.cursor.clone(),
     };
     let limit = page.limit()?;
-    let employer = match user.role {
-        Role::Employer => user.organization_id,
-        _ => None,
-    };
-    let client = state.pool.get().await?;
-    let rows = openings::list(&client, employer, page.after_key()?, limit + 1).await?;
+    let rows = openings::list(&state, &user, page.after_key()?, limit + 1).await?;
     Ok(web::Json(Page::from_overfetch(rows, limit, |o| o.id)))
 }

@@ -7,10 +7,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::{Auth, OfficerOrAdmin};
-use crate::db::reports::{self, GroupBy, HouseholdOutcome, OutcomeRow, SubsidyEligible};
+use crate::db::reports::{GroupBy, HouseholdOutcome, OutcomeRow, SubsidyEligible};
 use crate::domain::RegionCode;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::services::reports;
+use crate::state::AppState;
 use crate::validate::{self, Problems};
 
 #[derive(Deserialize, IntoParams)]
@@ -33,12 +34,8 @@ pub async fn households(
     query: web::Query<HouseholdReportQuery>,
 ) -> ApiResult<web::Json<Vec<HouseholdOutcome>>> {
     let line = query.line.unwrap_or(state.settings.monitoring_line_yuan);
-    if !(0..=1_000_000).contains(&line) {
-        return Err(ApiError::field("line", "out_of_range"));
-    }
-    let client = state.pool.get().await?;
     Ok(web::Json(
-        reports::households_crossing(&client, staff.region_scope(), line).await?,
+        reports::households_crossing(&state, &staff, line).await?,
     ))
 }
 
@@ -55,14 +52,8 @@ pub async fn subsidy_eligibility(
     state: web::Data<AppState>,
     staff: Auth<OfficerOrAdmin>,
 ) -> ApiResult<web::Json<Vec<SubsidyEligible>>> {
-    let client = state.pool.get().await?;
     Ok(web::Json(
-        reports::transport_subsidy(
-            &client,
-            staff.region_scope(),
-            state.settings.subsidy_min_months,
-        )
-        .await?,
+        reports::subsidy_eligibility(&state, &staff).await?,
     ))
 }
 
@@ -122,22 +113,13 @@ pub async fn outcomes(
     if to < from {
         p.add("to", "before_from");
     }
-    let mut scope = staff.region_scope().map(str::to_string);
-    if let Some(region) = &query.region {
-        match RegionCode::parse(region) {
-            Err(r) => p.add("region", r),
-            Ok(code) => {
-                if !staff.sees_region(code.as_str()) {
-                    return Err(ApiError::forbidden());
-                }
-                scope = Some(code.as_str().to_string());
-            }
-        }
-    }
+    let region = match &query.region {
+        None => None,
+        Some(raw) => RegionCode::parse(raw).map_err(|r| p.add("region", r)).ok(),
+    };
     p.finish()?;
     let group_by = group_by.ok_or_else(|| ApiError::field("group_by", "unknown_group_by"))?;
-    let client = state.pool.get().await?;
-    let rows = reports::outcomes(&client, scope.as_deref(), from, to, group_by, today).await?;
+    let rows = reports::outcomes(&state, &staff, region, from, to, group_by, today).await?;
     if !csv {
         return Ok(HttpResponse::Ok().json(rows));
     }

@@ -8,7 +8,10 @@ use tantivy::schema::Facet;
 use tantivy::TantivyDocument;
 use tokio_postgres::GenericClient;
 
+use super::profile::{OpeningProfile, TitleWord};
 use super::schema::{day_number, Fields};
+use super::title_trade::TitleTrade;
+use crate::domain::requirements::{requirements, CertificateRule, Requirements};
 use crate::domain::{OccupationCode, RegionCode};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -38,6 +41,9 @@ pub struct WorkerDoc {
     pub languages: Vec<String>,
     #[serde(skip)]
     pub text: String,
+    /// The worker's own words about their skills, and their labor brands.
+    #[serde(skip)]
+    pub notes: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -56,6 +62,16 @@ pub struct OpeningDoc {
     pub headcount: i32,
     pub housing: bool,
     pub meals: bool,
+    /// Certificate and years asked for, stated or read from the title and description.
+    #[serde(default)]
+    pub requirements: Requirements,
+    #[serde(default)]
+    pub pin_occupations: bool,
+    /// The trade the title names (see `profile::prepare`; absent when pinned).
+    #[serde(default)]
+    pub title_trade: Option<TitleTrade>,
+    #[serde(default)]
+    pub title_words: Vec<TitleWord>,
     #[serde(skip)]
     pub text: String,
 }
@@ -73,7 +89,8 @@ pub fn mask_name(name: &str) -> String {
 const WORKER_SELECT: &str = "SELECT w.id, w.name, w.gender, w.birth_year, w.home_region,
         h.status AS household_status, w.min_wage, w.available_from, w.destinations,
         w.accept_anywhere, w.brand_tags, w.languages,
-        coalesce(s.skills, '[]') AS skills, coalesce(s.skill_text, '') AS skill_text
+        coalesce(s.skills, '[]') AS skills, coalesce(s.skill_text, '') AS skill_text,
+        coalesce(s.notes, '') AS notes
  FROM workers w
  LEFT JOIN households h ON h.id = w.household_id
  LEFT JOIN LATERAL (
@@ -82,7 +99,8 @@ const WORKER_SELECT: &str = "SELECT w.id, w.name, w.gender, w.birth_year, w.home
                 'level', ws.level, 'years', ws.years_experience,
                 'certified_on', ws.certified_on) ORDER BY ws.id) AS skills,
             string_agg(o.name || ' ' || array_to_string(o.aliases, ' ') || ' ' || ws.note, ' '
-                       ORDER BY ws.id) AS skill_text
+                       ORDER BY ws.id) AS skill_text,
+            string_agg(ws.note, ' ' ORDER BY ws.id) AS notes
      FROM worker_skills ws JOIN occupations o ON o.code = ws.occupation_code
      WHERE ws.worker_id = w.id) s ON true";
 
@@ -91,6 +109,7 @@ fn worker_from_row(r: &tokio_postgres::Row) -> WorkerDoc {
     let skills: Vec<SkillDoc> = serde_json::from_value(skills).unwrap_or_default();
     let brand_tags: Vec<String> = r.get("brand_tags");
     let skill_text: String = r.get("skill_text");
+    let notes: String = r.get("notes");
     let name: String = r.get("name");
     WorkerDoc {
         id: r.get("id"),
@@ -104,6 +123,7 @@ fn worker_from_row(r: &tokio_postgres::Row) -> WorkerDoc {
         destinations: r.get("destinations"),
         accept_anywhere: r.get("accept_anywhere"),
         text: format!("{skill_text} {}", brand_tags.join(" ")),
+        notes: format!("{notes} {}", brand_tags.join(" ")),
         skills,
         brand_tags,
         languages: r.get("languages"),
@@ -133,6 +153,7 @@ pub async fn stream_workers(
 const OPENING_SELECT: &str = "SELECT o.id, o.employer_id, g.name AS employer_name, o.title,
         o.description, o.work_region, o.wage_min, o.wage_max, o.required_occupations,
         o.nice_occupations, o.start_date, o.deadline, o.headcount, o.housing, o.meals,
+        o.min_years_experience, o.certificate, o.pin_occupations,
         coalesce((SELECT string_agg(oc.name || ' ' || array_to_string(oc.aliases, ' '), ' ')
                   FROM occupations oc
                   WHERE oc.code = ANY(o.required_occupations || o.nice_occupations)), '')
@@ -143,6 +164,13 @@ fn opening_from_row(r: &tokio_postgres::Row) -> OpeningDoc {
     let title: String = r.get("title");
     let description: String = r.get("description");
     let occupation_text: String = r.get("occupation_text");
+    let certificate: Option<String> = r.get("certificate");
+    let requirements = requirements(
+        certificate.as_deref().and_then(CertificateRule::parse),
+        r.get("min_years_experience"),
+        &title,
+        &description,
+    );
     OpeningDoc {
         id: r.get("id"),
         employer_id: r.get("employer_id"),
@@ -159,6 +187,11 @@ fn opening_from_row(r: &tokio_postgres::Row) -> OpeningDoc {
         headcount: r.get("headcount"),
         housing: r.get("housing"),
         meals: r.get("meals"),
+        requirements,
+        pin_occupations: r.get("pin_occupations"),
+        // Filled by `profile::prepare` where blocking work is allowed.
+        title_trade: None,
+        title_words: Vec::new(),
     }
 }
 
@@ -240,6 +273,7 @@ pub fn worker_document(f: &Fields, w: &WorkerDoc) -> TantivyDocument {
     doc.add_i64(f.day, w.available_from.map(day_number).unwrap_or(0));
     // Worker text is matched against opening titles in Chinese only: no English analysis.
     doc.add_text(f.text_zh, &w.text);
+    doc.add_text(f.notes_zh, &w.notes);
     doc.add_text(f.data, serde_json::to_string(w).unwrap_or_default());
     doc
 }
@@ -249,8 +283,12 @@ pub fn opening_document(f: &Fields, o: &OpeningDoc) -> TantivyDocument {
     doc.add_text(f.kind, "opening");
     doc.add_text(f.key, format!("o:{}", o.id));
     doc.add_i64(f.id, o.id);
-    let mut codes = o.required.clone();
-    codes.extend(o.nice.iter().cloned());
+    // Every trade the opening is matched on, the one its title names included.
+    let codes: Vec<String> = OpeningProfile::of(o)
+        .targets
+        .into_iter()
+        .map(|t| t.code)
+        .collect();
     add_occupations(&mut doc, f.occupation, &codes);
     let regions = lineage(&o.work_region);
     for r in &regions {
@@ -274,6 +312,34 @@ pub fn opening_document(f: &Fields, o: &OpeningDoc) -> TantivyDocument {
     doc.add_text(f.text_en, &o.text);
     doc.add_text(f.data, serde_json::to_string(o).unwrap_or_default());
     doc
+}
+
+#[cfg(test)]
+impl OpeningDoc {
+    /// An open welding opening in Guangzhou, for tests to adjust.
+    pub fn example() -> OpeningDoc {
+        OpeningDoc {
+            id: 9,
+            employer_id: 1,
+            employer_name: "厂".into(),
+            title: "电焊工".into(),
+            work_region: "440113".into(),
+            wage_min: 6000,
+            wage_max: 9000,
+            required: vec!["6-18-02-04".into()],
+            nice: vec![],
+            start_date: NaiveDate::from_ymd_opt(2026, 12, 15).unwrap_or_default(),
+            deadline: NaiveDate::from_ymd_opt(2026, 12, 10).unwrap_or_default(),
+            headcount: 1,
+            housing: true,
+            meals: true,
+            requirements: Requirements::default(),
+            pin_occupations: false,
+            title_trade: None,
+            title_words: Vec::new(),
+            text: String::new(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -127,6 +127,14 @@ pub fn set_current(dir: &Path, generation: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether `generation` was built with today's schema. An index from an older build has other
+/// fields (or the same names in other places) and must be rebuilt from PostgreSQL before use.
+pub fn has_current_schema(dir: &Path, generation: u64) -> bool {
+    Index::open_in_dir(generation_dir(dir, generation))
+        .map(|index| index.schema() == build_schema().0)
+        .unwrap_or(false)
+}
+
 /// Creates the directory of a new, empty generation (numbered after every existing one).
 pub fn create_generation(dir: &Path) -> anyhow::Result<(u64, Index)> {
     std::fs::create_dir_all(dir)?;

@@ -160,8 +160,12 @@ async fn apply(
     for w in documents::load_workers(client, &worker_ids).await? {
         writer.add_document(worker_document(fields, &w))?;
     }
-    for o in documents::load_openings(client, &opening_ids).await? {
-        writer.add_document(opening_document(fields, &o))?;
+    if !opening_ids.is_empty() {
+        let suggester = super::shared_suggester()?;
+        for mut o in documents::load_openings(client, &opening_ids).await? {
+            super::profile::prepare(&mut o, &*suggester);
+            writer.add_document(opening_document(fields, &o))?;
+        }
     }
     Ok(())
 }
@@ -255,13 +259,15 @@ fn add_documents(
     mut received: tokio::sync::mpsc::Receiver<Doc>,
 ) -> anyhow::Result<(IndexWriter, usize, usize)> {
     let (mut workers, mut openings) = (0, 0);
+    let suggester = super::shared_suggester()?;
     while let Some(doc) = received.blocking_recv() {
         match doc {
             Doc::Worker(w) => {
                 writer.add_document(worker_document(&fields, &w))?;
                 workers += 1;
             }
-            Doc::Opening(o) => {
+            Doc::Opening(mut o) => {
+                super::profile::prepare(&mut o, &*suggester);
                 writer.add_document(opening_document(&fields, &o))?;
                 openings += 1;
             }
@@ -360,9 +366,19 @@ impl Indexer {
     /// Opens the live generation and applies changes until told to stop. Errors restart it.
     async fn serve(&self) -> anyhow::Result<()> {
         let mut client = crate::db::connect(&self.db).await?;
-        if index::current_generation(&self.dir).is_none() {
-            let report = build_generation(&self.dir, &mut client).await?;
-            tracing::info!(?report, "built the first index generation");
+        match index::current_generation(&self.dir) {
+            None => {
+                let report = build_generation(&self.dir, &mut client).await?;
+                tracing::info!(?report, "built the first index generation");
+            }
+            Some(generation) if !index::has_current_schema(&self.dir, generation) => {
+                let report = build_generation(&self.dir, &mut client).await?;
+                tracing::info!(
+                    ?report,
+                    "rebuilt the index: its schema was from an older build"
+                );
+            }
+            Some(_) => {}
         }
         let (mut live, mut writer) = self.open_live()?;
         let mut progress = live.progress();

@@ -1,274 +1,42 @@
 //! Matching in both directions, and free-text search of openings.
 //!
-//! Two stages: tantivy applies the hard filters (availability, destination, wage, deadline) and
-//! a cheap score (occupation closeness, certification, BM25 text relevance) to pick a shortlist,
-//! searching the exact codes first and widening to unit and minor groups only while the
-//! shortlist is not full; then every shortlisted pair is scored exactly, with each part of the score kept so the result
-//! can explain itself. Ties break on id, so the order is deterministic.
+//! Two stages: tantivy applies the hard filters (availability, destination, wage, deadline)
+//! and the trade filter (the opening's trades and their reviewed stand-ins, see `relatedness`)
+//! with a cheap score to pick a shortlist, searching the exact trades first and widening to
+//! stand-ins only while the shortlist is not full; then every shortlisted pair is scored
+//! exactly by `score::score_pair`, which keeps each part so the result can explain itself.
+//! Ties break on id, so the order is deterministic.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, Query, QueryParser,
-    RangeQuery, TermQuery,
+    BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, QueryParser, RangeQuery, TermQuery,
 };
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TokenStream;
 use tantivy::DocSet;
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 use utoipa::ToSchema;
 
-use super::documents::{OpeningDoc, SkillDoc, WorkerDoc};
+use super::documents::{OpeningDoc, WorkerDoc};
 use super::index::LiveIndex;
+use super::profile::{OpeningProfile, TitleWord};
+use super::relatedness::{group_prefix, Relatedness, MIN_FIT, UNIT_GROUP_FIT, WORKER_GROUP_FIT};
 use super::schema::{day_number, Fields};
-use crate::config::MatchWeights;
 use crate::domain::{OccupationCode, RegionCode};
+
+pub use super::score::{Explanation, Names, Ranking};
 
 /// How many documents the first stage hands to exact scoring.
 const SHORTLIST: usize = 400;
+/// Cheap-score boost of a certified skill in an exact trade.
+const CERTIFIED_BOOST: f32 = 3.0;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Fit {
-    SameMinorGroup,
-    SameUnitGroup,
-    SameOccupation,
-}
-
-impl Fit {
-    pub fn of(a: &str, b: &str) -> Option<Fit> {
-        if a == b {
-            Some(Fit::SameOccupation)
-        } else if a.len() >= 7 && b.len() >= 7 && a[..7] == b[..7] {
-            Some(Fit::SameUnitGroup)
-        } else if a.len() >= 4 && b.len() >= 4 && a[..4] == b[..4] {
-            Some(Fit::SameMinorGroup)
-        } else {
-            None
-        }
-    }
-
-    pub fn value(self) -> f32 {
-        match self {
-            Fit::SameOccupation => 1.0,
-            Fit::SameUnitGroup => 0.6,
-            Fit::SameMinorGroup => 0.3,
-        }
-    }
-}
-
-/// Each part of a score, already multiplied by its weight; `total` is their sum.
-#[derive(Clone, Debug, Default, Serialize, ToSchema)]
-pub struct ScoreParts {
-    pub occupation: f32,
-    pub certified: f32,
-    pub experience: f32,
-    pub text: f32,
-    pub recent_training: f32,
-    pub equity: f32,
-    pub total: f32,
-}
-
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct OccupationMatch {
-    pub worker_code: String,
-    pub worker_occupation: String,
-    pub opening_code: String,
-    pub opening_occupation: String,
-    pub fit: Fit,
-    /// Whether the opening requires it (else: nice to have).
-    pub required: bool,
-    pub certified: bool,
-    pub level: Option<i16>,
-    pub years_experience: f32,
-}
-
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct RegionFit {
-    pub work_region: String,
-    /// The worker's accepted destination that covers it, or "*" (anywhere).
-    pub accepted_as: String,
-}
-
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct WageFit {
-    pub worker_minimum: i32,
-    pub offered_min: i32,
-    pub offered_max: i32,
-}
-
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct EquityFactor {
-    /// registered_poor | monitored | exited | other | none
-    pub household_status: String,
-    /// 0..1 before weighting.
-    pub factor: f32,
-}
-
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct Explanation {
-    pub occupations: Vec<OccupationMatch>,
-    pub region: RegionFit,
-    pub wage: WageFit,
-    pub available_from: Option<NaiveDate>,
-    pub start_date: NaiveDate,
-    pub equity: EquityFactor,
-    pub score: ScoreParts,
-}
-
-/// Names for explanations (occupation code → name).
-pub type Names = HashMap<String, String>;
-
-fn name_of(names: &Names, code: &str) -> String {
-    names.get(code).cloned().unwrap_or_default()
-}
-
-pub fn equity_factor(status: Option<&str>) -> f32 {
-    match status {
-        Some("registered_poor") => 1.0,
-        Some("monitored") => 0.6,
-        _ => 0.0,
-    }
-}
-
-/// The destination of `w` that covers `work_region`, if any ("*" for anywhere).
-pub fn accepted_as(w: &WorkerDoc, work_region: &str) -> Option<String> {
-    let Ok(work) = RegionCode::parse(work_region) else {
-        return None;
-    };
-    let covering = w
-        .destinations
-        .iter()
-        .filter_map(|d| RegionCode::parse(d).ok())
-        .filter(|d| d.contains(&work))
-        // The most specific accepted destination explains best.
-        .max_by_key(|d| (d.lineage().len(), d.as_str().to_string()));
-    match covering {
-        Some(d) => Some(d.as_str().to_string()),
-        None if w.accept_anywhere => Some("*".into()),
-        None => None,
-    }
-}
-
-/// Exact score of a worker for an opening, with its explanation. `None` when a hard filter
-/// fails or no occupation is near enough.
-pub fn score_pair(
-    o: &OpeningDoc,
-    w: &WorkerDoc,
-    text_relevance: f32,
-    today: NaiveDate,
-    weights: &MatchWeights,
-    names: &Names,
-) -> Option<Explanation> {
-    let accepted = accepted_as(w, &o.work_region)?;
-    if o.wage_max < w.min_wage || o.deadline < today {
-        return None;
-    }
-    if w.available_from.map(|d| d > o.start_date).unwrap_or(false) {
-        return None;
-    }
-    let mut matches: Vec<(f32, &SkillDoc, &String, bool, Fit)> = Vec::new();
-    for s in &w.skills {
-        for (codes, required) in [(&o.required, true), (&o.nice, false)] {
-            for c in codes.iter() {
-                if let Some(fit) = Fit::of(&s.code, c) {
-                    let value = fit.value() * if required { 1.0 } else { 0.5 };
-                    matches.push((value, s, c, required, fit));
-                }
-            }
-        }
-    }
-    // Best first; a certified skill wins a tie, then more experience, then code order.
-    matches.sort_by(|a, b| {
-        b.0.total_cmp(&a.0)
-            .then(b.1.certified.cmp(&a.1.certified))
-            .then(b.1.years.total_cmp(&a.1.years))
-            .then(a.1.code.cmp(&b.1.code))
-            .then(a.2.cmp(b.2))
-    });
-    let (best_value, best, _, _, _) = *matches.first()?;
-    // A course certifies a skill with no years of its own; the worker's declared experience in
-    // the same occupation still counts.
-    let years = w
-        .skills
-        .iter()
-        .filter(|s| s.code == best.code)
-        .map(|s| s.years)
-        .fold(best.years, f32::max);
-    let recent = match (best.certified, best.certified_on) {
-        (true, Some(on)) => {
-            let days = (today - on).num_days();
-            if (0..365).contains(&days) {
-                1.0 - days as f32 / 365.0
-            } else {
-                0.0
-            }
-        }
-        _ => 0.0,
-    };
-    let equity = equity_factor(w.household_status.as_deref());
-    let mut parts = ScoreParts {
-        occupation: weights.occupation * best_value,
-        certified: if best.certified {
-            weights.certified * best_value
-        } else {
-            0.0
-        },
-        experience: weights.experience * (years.clamp(0.0, 10.0) / 10.0),
-        text: weights.text * text_relevance.clamp(0.0, 1.0),
-        recent_training: weights.recent_training * recent,
-        equity: weights.equity * equity,
-        total: 0.0,
-    };
-    parts.total = parts.occupation
-        + parts.certified
-        + parts.experience
-        + parts.text
-        + parts.recent_training
-        + parts.equity;
-    let mut seen = std::collections::HashSet::new();
-    let occupations = matches
-        .iter()
-        .filter(|(_, s, c, _, _)| seen.insert((s.code.clone(), (*c).clone())))
-        .take(5)
-        .map(|(_, s, c, required, fit)| OccupationMatch {
-            worker_code: s.code.clone(),
-            worker_occupation: name_of(names, &s.code),
-            opening_code: (*c).clone(),
-            opening_occupation: name_of(names, c),
-            fit: *fit,
-            required: *required,
-            certified: s.certified,
-            level: s.level,
-            years_experience: s.years,
-        })
-        .collect();
-    Some(Explanation {
-        occupations,
-        region: RegionFit {
-            work_region: o.work_region.clone(),
-            accepted_as: accepted,
-        },
-        wage: WageFit {
-            worker_minimum: w.min_wage,
-            offered_min: o.wage_min,
-            offered_max: o.wage_max,
-        },
-        available_from: w.available_from,
-        start_date: o.start_date,
-        equity: EquityFactor {
-            household_status: w.household_status.clone().unwrap_or_else(|| "none".into()),
-            factor: equity,
-        },
-        score: parts,
-    })
-}
-
-fn term(field: tantivy::schema::Field, text: &str) -> Term {
+fn term(field: Field, text: &str) -> Term {
     Term::from_field_text(field, text)
 }
 
@@ -278,7 +46,11 @@ fn filter(q: Box<dyn Query>) -> Clause {
     (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)))
 }
 
-fn i64_range(field: tantivy::schema::Field, lo: Bound<i64>, hi: Bound<i64>) -> Box<dyn Query> {
+fn boosted(q: Box<dyn Query>, boost: f32) -> Clause {
+    (Occur::Should, Box::new(ConstScoreQuery::new(q, boost)))
+}
+
+fn i64_range(field: Field, lo: Bound<i64>, hi: Bound<i64>) -> Box<dyn Query> {
     let map = |b: Bound<i64>| match b {
         Bound::Included(v) => Bound::Included(Term::from_field_i64(field, v)),
         Bound::Excluded(v) => Bound::Excluded(Term::from_field_i64(field, v)),
@@ -287,18 +59,18 @@ fn i64_range(field: tantivy::schema::Field, lo: Bound<i64>, hi: Bound<i64>) -> B
     Box::new(RangeQuery::new(map(lo), map(hi)))
 }
 
-/// How near an occupation must be to enter the shortlist. Candidates are searched tier by
-/// tier and the search stops at the first tier that fills the shortlist: for a common trade
-/// the exact code alone does, and a 150,000-worker minor group is never scanned.
+/// Candidates are searched tier by tier and the search stops at the first tier that fills the
+/// shortlist: for a common trade the exact codes alone do, and stand-ins are never scanned.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Tier {
+    /// The trades asked for as required (and everything inside a chosen group).
     Exact,
-    Unit,
-    Minor,
+    /// Also nice-to-have trades, stand-ins, and same-unit-group fallbacks.
+    Related,
 }
 
 impl Tier {
-    const ALL: [Tier; 3] = [Tier::Exact, Tier::Unit, Tier::Minor];
+    const ALL: [Tier; 2] = [Tier::Exact, Tier::Related];
 }
 
 /// Documents with any of `terms`. Not a `TermSetQuery`: that one fills a bitset from every
@@ -320,105 +92,151 @@ fn any_of(mut terms: Vec<Term>) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(clauses))
 }
 
-/// Should-clauses scoring occupation closeness: exact code > unit group > minor group, and a
-/// certified skill above a declared one; and the must-clause admitting codes as near as `tier`.
-fn occupation_clauses(f: &Fields, codes: &[String], tier: Tier) -> (Box<dyn Query>, Vec<Clause>) {
-    let mut admitted = Vec::new();
-    let mut should: Vec<Clause> = Vec::new();
-    for c in codes.iter().filter_map(|c| OccupationCode::parse(c).ok()) {
-        let [_, minor_group, unit, exact] = c.ancestors();
-        admitted.push(term(
-            f.occupation,
-            match tier {
-                Tier::Exact => &exact,
-                Tier::Unit => &unit,
-                Tier::Minor => &minor_group,
-            },
-        ));
-        // Closeness coarser than the tier adds about the same to every document the tier
-        // admits: no clause for it, so its long posting list is not walked.
-        let levels = [
-            (f.occupation, &exact, 6.0, Tier::Exact),
-            (f.occupation, &unit, 3.0, Tier::Unit),
-            (f.occupation, &minor_group, 1.0, Tier::Minor),
-            (f.certified, &exact, 3.0, Tier::Exact),
-        ];
-        for (field, text, boost, _) in levels.into_iter().filter(|l| l.3 <= tier) {
-            should.push((
-                Occur::Should,
-                Box::new(ConstScoreQuery::new(
-                    Box::new(TermQuery::new(term(field, text), IndexRecordOption::Basic)),
-                    boost,
-                )),
-            ));
+/// Occupation terms admitted in a tier, each with its cheap-score boost (the best weighted
+/// fit it can stand for, in occupation points).
+#[derive(Default)]
+struct Admitted(HashMap<String, f32>);
+
+impl Admitted {
+    fn add(&mut self, text: &str, weighted_fit: f32) {
+        if weighted_fit >= MIN_FIT {
+            let boost = self.0.entry(text.to_string()).or_insert(0.0);
+            *boost = boost.max(10.0 * weighted_fit);
         }
     }
-    (any_of(admitted), should)
+
+    /// The must-clause admitting them and the should-clauses scoring them.
+    fn clauses(self, field: Field) -> (Box<dyn Query>, Vec<Clause>) {
+        let mut terms: Vec<(String, f32)> = self.0.into_iter().collect();
+        terms.sort_by(|a, b| a.0.cmp(&b.0));
+        let should = terms
+            .iter()
+            .map(|(t, boost)| {
+                boosted(
+                    Box::new(TermQuery::new(term(field, t), IndexRecordOption::Basic)),
+                    *boost,
+                )
+            })
+            .collect();
+        let admitted = terms.iter().map(|(t, _)| term(field, t)).collect();
+        (any_of(admitted), should)
+    }
+}
+
+/// The group codes (as indexed: 6-29-01-00, 6-29-00-00, 6-00-00-00) that contain `code`.
+fn groups_containing(code: &str) -> Vec<String> {
+    if code.len() != 10 {
+        return Vec::new();
+    }
+    vec![
+        format!("{}-00", &code[..7]),
+        format!("{}-00-00", &code[..4]),
+        format!("{}-00-00-00", &code[..1]),
+    ]
+    .into_iter()
+    .filter(|g| g != code)
+    .collect()
+}
+
+/// Worker occupation terms that can fit the opening's trades in `tier`.
+fn trades_for_opening(profile: &OpeningProfile, related: &Relatedness, tier: Tier) -> Admitted {
+    let mut admitted = Admitted::default();
+    for t in &profile.targets {
+        let weight = t.role.weight();
+        if tier == Tier::Exact && weight < 1.0 {
+            continue;
+        }
+        admitted.add(&t.code, weight);
+        if let Some(prefix) = group_prefix(&t.code) {
+            admitted.add(prefix, weight);
+        }
+        if tier == Tier::Exact {
+            continue;
+        }
+        for s in related.stand_ins(&t.code, MIN_FIT / weight) {
+            let fit = related.link(s, &t.code).map_or(0.0, |l| l.fit);
+            admitted.add(s, fit * weight);
+        }
+        if !related.covers(&t.code) && group_prefix(&t.code).is_none() {
+            admitted.add(&t.code[..7], UNIT_GROUP_FIT * weight);
+        }
+        for g in groups_containing(&t.code) {
+            admitted.add(&g, WORKER_GROUP_FIT * weight);
+        }
+    }
+    admitted
+}
+
+/// Opening occupation terms a worker of `codes` can fit in `tier`. Wider than exact: the
+/// exact score decides (a nice-to-have discount, the table's coverage).
+fn trades_for_worker(codes: &[String], related: &Relatedness, tier: Tier) -> Admitted {
+    let mut admitted = Admitted::default();
+    for c in codes {
+        admitted.add(c, 1.0);
+        if tier == Tier::Exact {
+            continue;
+        }
+        for t in related.stands_in_for(c, MIN_FIT) {
+            let fit = related.link(c, t).map_or(0.0, |l| l.fit);
+            admitted.add(t, fit);
+        }
+        // Openings for the unit group (and, where the table is silent, for its other trades),
+        // and for the wider groups holding the worker's trade.
+        if c.len() == 10 {
+            admitted.add(&c[..7], UNIT_GROUP_FIT);
+        }
+        for g in groups_containing(c) {
+            admitted.add(&g, 1.0);
+        }
+    }
+    admitted
 }
 
 /// Searches tier by tier until the shortlist is full; `query_for` builds a tier's query.
+/// Also answers how many documents the widest tier admits.
 fn tiered_shortlist(
     searcher: &Searcher,
     mut query_for: impl FnMut(Tier) -> BooleanQuery,
-) -> tantivy::Result<Vec<(f32, DocAddress)>> {
+) -> tantivy::Result<(Vec<(f32, DocAddress)>, usize)> {
     let mut shortlist = Vec::new();
     for tier in Tier::ALL {
-        shortlist = searcher.search(
-            &query_for(tier),
-            &TopDocs::with_limit(SHORTLIST).order_by_score(),
+        let query = query_for(tier);
+        let (top, count) = searcher.search(
+            &query,
+            &(TopDocs::with_limit(SHORTLIST).order_by_score(), Count),
         )?;
-        if shortlist.len() >= SHORTLIST {
-            break;
+        shortlist = top;
+        if shortlist.len() >= SHORTLIST && tier != Tier::Related {
+            let wider = searcher.search(&query_for(Tier::Related), &Count)?;
+            return Ok((shortlist, wider));
+        }
+        if tier == Tier::Related {
+            return Ok((shortlist, count));
         }
     }
-    Ok(shortlist)
+    Ok((shortlist, 0))
 }
 
-/// BM25 relevance of stored words (not user syntax) in a text field: one scored term query per
-/// token, so no phrase matching is involved.
-fn text_clause(
-    live: &LiveIndex,
-    field: tantivy::schema::Field,
-    text: &str,
-) -> Option<Box<dyn Query>> {
-    let mut tokenizer = live.index.tokenizer_for_field(field).ok()?;
-    let mut stream = tokenizer.token_stream(text);
-    let mut tokens: Vec<String> = Vec::new();
-    while let Some(token) = stream.next() {
-        let t = token.text.trim();
-        if !t.is_empty() && t.chars().any(char::is_alphanumeric) && !tokens.iter().any(|x| x == t) {
-            tokens.push(t.to_string());
-        }
-        if tokens.len() >= 32 {
-            break;
-        }
-    }
-    if tokens.is_empty() {
-        return None;
-    }
-    let clauses: Vec<Clause> = tokens
+/// Should-clauses adding a point for each title word found in the worker's notes.
+fn title_word_clauses(f: &Fields, words: &[TitleWord]) -> Vec<Clause> {
+    words
         .iter()
-        .map(|t| {
-            let q: Box<dyn Query> =
-                Box::new(TermQuery::new(term(field, t), IndexRecordOption::WithFreqs));
-            (Occur::Should, q)
+        .map(|w| {
+            let terms = w.terms.iter().map(|t| term(f.notes_zh, t)).collect();
+            boosted(any_of(terms), 1.0)
         })
-        .collect();
-    Some(Box::new(BooleanQuery::new(clauses)))
+        .collect()
 }
 
-/// BM25 relevance of `query` for each of `docs` (absent: no match). Each segment's scorer seeks
-/// the shortlisted documents in order, so the cost follows the shortlist, not the posting lists.
-fn text_relevance(
+/// Which of `docs` match `query`. Each segment's scorer seeks the given documents in order,
+/// so the cost follows the list, not the posting lists.
+fn matching_docs(
     searcher: &Searcher,
-    query: Option<&dyn Query>,
+    query: &dyn Query,
     docs: &[DocAddress],
-) -> tantivy::Result<HashMap<DocAddress, f32>> {
-    let mut out = HashMap::new();
-    let Some(query) = query else {
-        return Ok(out);
-    };
-    let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+) -> tantivy::Result<HashSet<DocAddress>> {
+    let mut out = HashSet::new();
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
     let mut sorted = docs.to_vec();
     sorted.sort();
     for segment in sorted.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
@@ -427,11 +245,39 @@ fn text_relevance(
         for addr in segment {
             // The scorer may already stand past this document (or be exhausted): no match.
             if scorer.doc() <= addr.doc_id && scorer.seek(addr.doc_id) == addr.doc_id {
-                out.insert(*addr, scorer.score());
+                out.insert(*addr);
             }
         }
     }
     Ok(out)
+}
+
+/// For each of `docs`, the indexes of the title words its notes contain.
+fn title_word_hits(
+    searcher: &Searcher,
+    f: &Fields,
+    words: &[TitleWord],
+    docs: &[DocAddress],
+) -> tantivy::Result<HashMap<DocAddress, Vec<usize>>> {
+    let mut hits: HashMap<DocAddress, Vec<usize>> = HashMap::new();
+    for (i, w) in words.iter().enumerate() {
+        let query = any_of(w.terms.iter().map(|t| term(f.notes_zh, t)).collect());
+        for addr in matching_docs(searcher, &*query, docs)? {
+            hits.entry(addr).or_default().push(i);
+        }
+    }
+    Ok(hits)
+}
+
+/// The words of a worker's notes, as the index cuts them.
+fn note_terms(notes: &str) -> HashSet<String> {
+    let mut analyzer = super::schema::jieba_analyzer();
+    let mut stream = analyzer.token_stream(notes);
+    let mut out = HashSet::new();
+    while let Some(t) = stream.next() {
+        out.insert(t.text.clone());
+    }
+    out
 }
 
 fn read_data<T: serde::de::DeserializeOwned>(
@@ -442,15 +288,6 @@ fn read_data<T: serde::de::DeserializeOwned>(
     let doc: TantivyDocument = searcher.doc(addr).ok()?;
     let data = doc.get_first(f.data)?.as_str()?;
     serde_json::from_str(data).ok()
-}
-
-/// BM25 scores are unbounded; squash them into 0..1 for the weighted sum.
-fn squash(bm25: f32) -> f32 {
-    if bm25 <= 0.0 {
-        0.0
-    } else {
-        bm25 / (bm25 + 5.0)
-    }
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -466,19 +303,25 @@ pub struct Candidate {
     pub explanation: Explanation,
 }
 
-/// Ranked available workers for an opening. `home_scope` limits to workers from a region
-/// (officers see their own region's workers).
+#[derive(Clone, Debug)]
+pub struct Candidates {
+    pub items: Vec<Candidate>,
+    /// How many workers passed the filters (trade, destination, wage, availability).
+    pub passed_filters: usize,
+}
+
+/// Ranked available workers for an opening prepared by `profile::prepare`. `home_scope`
+/// limits to workers from a region (officers see their own region's workers).
 pub fn candidates(
     live: &LiveIndex,
     o: &OpeningDoc,
     home_scope: Option<&str>,
     today: NaiveDate,
-    weights: &MatchWeights,
-    names: &Names,
+    ranking: &Ranking,
     limit: usize,
-) -> tantivy::Result<Vec<Candidate>> {
+) -> tantivy::Result<Candidates> {
     let f = &live.fields;
-    let codes: Vec<String> = o.required.iter().chain(o.nice.iter()).cloned().collect();
+    let profile = OpeningProfile::of(o);
     let mut regions: Vec<Term> = RegionCode::parse(&o.work_region)
         .map(|r| r.lineage())
         .unwrap_or_default()
@@ -486,13 +329,29 @@ pub fn candidates(
         .map(|r| term(f.region, r))
         .collect();
     regions.push(term(f.region, "*"));
+    let exact_codes: Vec<&str> = profile
+        .targets
+        .iter()
+        .filter(|t| t.role.weight() >= 1.0)
+        .map(|t| t.code.as_str())
+        .collect();
     let query_for = |tier: Tier| {
-        let (occupation_filter, mut clauses) = occupation_clauses(f, &codes, tier);
+        let (trade_filter, mut clauses) =
+            trades_for_opening(&profile, &ranking.related, tier).clauses(f.occupation);
+        for code in &exact_codes {
+            clauses.push(boosted(
+                Box::new(TermQuery::new(
+                    term(f.certified, code),
+                    IndexRecordOption::Basic,
+                )),
+                CERTIFIED_BOOST,
+            ));
+        }
         clauses.push(filter(Box::new(TermQuery::new(
             term(f.kind, "worker"),
             IndexRecordOption::Basic,
         ))));
-        clauses.push(filter(occupation_filter));
+        clauses.push(filter(trade_filter));
         clauses.push(filter(any_of(regions.clone())));
         clauses.push(filter(i64_range(
             f.wage,
@@ -510,16 +369,13 @@ pub fn candidates(
                 IndexRecordOption::Basic,
             ))));
         }
-        if let Some(text) = text_clause(live, f.text_zh, &o.title) {
-            clauses.push((Occur::Should, Box::new(BoostQuery::new(text, 1.0))));
-        }
+        clauses.extend(title_word_clauses(f, &profile.title_words));
         BooleanQuery::new(clauses)
     };
     let searcher = live.reader.searcher();
-    let shortlist = tiered_shortlist(&searcher, query_for)?;
-    let text_only = text_clause(live, f.text_zh, &o.title);
+    let (shortlist, admitted) = tiered_shortlist(&searcher, query_for)?;
     let addrs: Vec<DocAddress> = shortlist.iter().map(|(_, addr)| *addr).collect();
-    let relevance_of = text_relevance(&searcher, text_only.as_deref(), &addrs)?;
+    let hits = title_word_hits(&searcher, f, &profile.title_words, &addrs)?;
     // Reading, parsing and scoring the shortlist is a third of the work: split it over the
     // index's search threads.
     let score_part = |part: &[(f32, DocAddress)]| -> tantivy::Result<Vec<Candidate>> {
@@ -528,8 +384,10 @@ pub fn candidates(
             let Some(w) = read_data::<WorkerDoc>(&searcher, f, *addr) else {
                 continue;
             };
-            let relevance = relevance_of.get(addr).copied().map(squash).unwrap_or(0.0);
-            if let Some(explanation) = score_pair(o, &w, relevance, today, weights, names) {
+            let words = hits.get(addr).map_or(&[][..], Vec::as_slice);
+            if let Some(explanation) =
+                super::score::score_pair(&profile, o, &w, words, today, ranking)
+            {
                 scored.push(Candidate {
                     worker_id: w.id,
                     display_name: w.display_name,
@@ -558,8 +416,17 @@ pub fn candidates(
             .total_cmp(&a.score)
             .then(a.worker_id.cmp(&b.worker_id))
     });
+    // Every admitted worker was scored when the shortlist held them all.
+    let passed_filters = if shortlist.len() < SHORTLIST {
+        out.len()
+    } else {
+        admitted
+    };
     out.truncate(limit);
-    Ok(out)
+    Ok(Candidates {
+        items: out,
+        passed_filters,
+    })
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -595,27 +462,34 @@ fn opening_match(o: OpeningDoc, explanation: Explanation) -> OpeningMatch {
     }
 }
 
-/// Ranked open openings for a worker.
+/// Ranked open openings for a worker, scored exactly as the same pair is among the opening's
+/// candidates (the openings in the index carry their title's trade and words).
 pub fn matches_for_worker(
     live: &LiveIndex,
     w: &WorkerDoc,
     today: NaiveDate,
-    weights: &MatchWeights,
-    names: &Names,
+    ranking: &Ranking,
     limit: usize,
 ) -> tantivy::Result<Vec<OpeningMatch>> {
     let f = &live.fields;
-    let codes: Vec<String> = w.skills.iter().map(|s| s.code.clone()).collect();
+    let codes: Vec<String> = w
+        .skills
+        .iter()
+        .filter(|s| OccupationCode::parse(&s.code).is_ok())
+        .map(|s| s.code.clone())
+        .collect();
     if codes.is_empty() {
         return Ok(Vec::new());
     }
+    let notes = note_terms(&w.notes);
     let query_for = |tier: Tier| {
-        let (occupation_filter, mut clauses) = occupation_clauses(f, &codes, tier);
+        let (trade_filter, mut clauses) =
+            trades_for_worker(&codes, &ranking.related, tier).clauses(f.occupation);
         clauses.push(filter(Box::new(TermQuery::new(
             term(f.kind, "opening"),
             IndexRecordOption::Basic,
         ))));
-        clauses.push(filter(occupation_filter));
+        clauses.push(filter(trade_filter));
         if !w.accept_anywhere {
             let regions: Vec<Term> = w.destinations.iter().map(|d| term(f.region, d)).collect();
             clauses.push(filter(any_of(regions)));
@@ -637,19 +511,29 @@ pub fn matches_for_worker(
                 Bound::Unbounded,
             )));
         }
-        if let Some(text) = text_clause(live, f.text_zh, &w.text) {
-            clauses.push((Occur::Should, text));
+        let words: Vec<Term> = notes.iter().map(|t| term(f.title_zh, t)).collect();
+        if !words.is_empty() {
+            clauses.push(boosted(any_of(words), 1.0));
         }
         BooleanQuery::new(clauses)
     };
     let searcher = live.reader.searcher();
-    let shortlist = tiered_shortlist(&searcher, query_for)?;
+    let (shortlist, _) = tiered_shortlist(&searcher, query_for)?;
     let mut out = Vec::new();
     for (_, addr) in shortlist {
         let Some(o) = read_data::<OpeningDoc>(&searcher, f, addr) else {
             continue;
         };
-        if let Some(explanation) = score_pair(&o, w, 0.0, today, weights, names) {
+        let profile = OpeningProfile::of(&o);
+        let words: Vec<usize> = profile
+            .title_words
+            .iter()
+            .enumerate()
+            .filter(|(_, word)| word.terms.iter().any(|t| notes.contains(t)))
+            .map(|(i, _)| i)
+            .collect();
+        if let Some(explanation) = super::score::score_pair(&profile, &o, w, &words, today, ranking)
+        {
             out.push(opening_match(o, explanation));
         }
     }
@@ -811,53 +695,40 @@ pub enum SearchError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::documents::{opening_document, worker_document, SkillDoc};
+    use crate::search::profile::title_words;
 
-    fn worker(skills: Vec<SkillDoc>, household: Option<&str>) -> WorkerDoc {
+    fn ranking() -> Ranking {
+        Ranking {
+            weights: Default::default(),
+            names: Names::new(),
+            related: Relatedness::from_seed().unwrap(),
+        }
+    }
+
+    fn worker(id: i64, code: &str, years: f32, notes: &str) -> WorkerDoc {
         WorkerDoc {
-            id: 1,
+            id,
             display_name: "马**".into(),
             gender: "male".into(),
             birth_year: 1990,
             home_region: "630224".into(),
-            household_status: household.map(str::to_string),
+            household_status: None,
             min_wage: 5000,
             available_from: None,
             destinations: vec!["440000".into()],
             accept_anywhere: false,
-            skills,
+            skills: vec![SkillDoc {
+                code: code.into(),
+                certified: false,
+                level: None,
+                years,
+                certified_on: None,
+            }],
             brand_tags: vec![],
             languages: vec!["zh".into()],
-            text: String::new(),
-        }
-    }
-
-    fn skill(code: &str, certified: bool) -> SkillDoc {
-        SkillDoc {
-            code: code.into(),
-            certified,
-            level: None,
-            years: 2.0,
-            certified_on: None,
-        }
-    }
-
-    fn opening() -> OpeningDoc {
-        OpeningDoc {
-            id: 9,
-            employer_id: 1,
-            employer_name: "厂".into(),
-            title: "电焊工".into(),
-            work_region: "440113".into(),
-            wage_min: 6000,
-            wage_max: 9000,
-            required: vec!["6-18-02-04".into()],
-            nice: vec![],
-            start_date: NaiveDate::from_ymd_opt(2026, 12, 15).unwrap(),
-            deadline: NaiveDate::from_ymd_opt(2026, 12, 10).unwrap(),
-            headcount: 1,
-            housing: true,
-            meals: true,
-            text: String::new(),
+            text: notes.into(),
+            notes: notes.into(),
         }
     }
 
@@ -865,190 +736,130 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
     }
 
-    #[test]
-    fn certified_outranks_declared_and_fit_levels_order() {
-        let w = MatchWeights::default();
-        let names = Names::new();
-        let certified = score_pair(
-            &opening(),
-            &worker(vec![skill("6-18-02-04", true)], None),
-            0.0,
-            today(),
-            &w,
-            &names,
-        )
-        .unwrap();
-        let declared = score_pair(
-            &opening(),
-            &worker(vec![skill("6-18-02-04", false)], None),
-            0.0,
-            today(),
-            &w,
-            &names,
-        )
-        .unwrap();
-        let unit = score_pair(
-            &opening(),
-            &worker(vec![skill("6-18-02-05", true)], None),
-            0.0,
-            today(),
-            &w,
-            &names,
-        )
-        .unwrap();
-        let minor = score_pair(
-            &opening(),
-            &worker(vec![skill("6-18-01-01", true)], None),
-            0.0,
-            today(),
-            &w,
-            &names,
-        )
-        .unwrap();
-        assert!(certified.score.total > declared.score.total);
-        assert!(declared.score.total > unit.score.total);
-        assert!(unit.score.total > minor.score.total);
-        assert_eq!(certified.occupations[0].fit, Fit::SameOccupation);
-        assert!(score_pair(
-            &opening(),
-            &worker(vec![skill("4-03-02-02", true)], None),
-            0.0,
-            today(),
-            &w,
-            &names
-        )
-        .is_none());
-    }
-
-    #[test]
-    fn hard_filters() {
-        let w = MatchWeights::default();
-        let names = Names::new();
-        let mut elsewhere = worker(vec![skill("6-18-02-04", true)], None);
-        elsewhere.destinations = vec!["330000".into()];
-        assert!(score_pair(&opening(), &elsewhere, 0.0, today(), &w, &names).is_none());
-        let mut greedy = worker(vec![skill("6-18-02-04", true)], None);
-        greedy.min_wage = 9001;
-        assert!(score_pair(&opening(), &greedy, 0.0, today(), &w, &names).is_none());
-        let mut late = worker(vec![skill("6-18-02-04", true)], None);
-        late.available_from = NaiveDate::from_ymd_opt(2027, 1, 1);
-        assert!(score_pair(&opening(), &late, 0.0, today(), &w, &names).is_none());
-        let after_deadline = NaiveDate::from_ymd_opt(2026, 12, 11).unwrap();
-        assert!(score_pair(
-            &opening(),
-            &worker(vec![skill("6-18-02-04", true)], None),
-            0.0,
-            after_deadline,
-            &w,
-            &names
-        )
-        .is_none());
-    }
-
-    /// `n` welders (exact code), one worker of the same unit group, each text "焊工 {extra}".
-    fn index_of(n: usize) -> LiveIndex {
+    fn index_of(workers: &[WorkerDoc], openings: &[OpeningDoc]) -> LiveIndex {
         let live = LiveIndex::empty().unwrap();
         let mut writer: tantivy::IndexWriter =
             live.index.writer_with_num_threads(1, 15_000_000).unwrap();
-        let add = |id: i64, code: &str, text: &str| {
-            let mut w = worker(vec![skill(code, true)], None);
-            w.id = id;
-            w.text = text.into();
+        for w in workers {
             writer
-                .add_document(super::super::documents::worker_document(&live.fields, &w))
+                .add_document(worker_document(&live.fields, w))
                 .unwrap();
-        };
-        for i in 0..n {
-            let text = if i % 2 == 0 {
-                "焊工 电焊"
-            } else {
-                "焊工"
-            };
-            add(i as i64 + 1, "6-18-02-04", text);
         }
-        add(100_000, "6-18-02-05", "焊工 电焊");
+        for o in openings {
+            writer
+                .add_document(opening_document(&live.fields, o))
+                .unwrap();
+        }
         writer.commit().unwrap();
         live.reader.reload().unwrap();
         live
     }
 
-    fn ranked(live: &LiveIndex) -> Vec<Candidate> {
-        candidates(
-            live,
-            &opening(),
-            None,
-            today(),
-            &MatchWeights::default(),
-            &Names::new(),
-            SHORTLIST + 10,
-        )
-        .unwrap()
+    fn opening(title: &str) -> OpeningDoc {
+        OpeningDoc {
+            title: title.into(),
+            title_words: title_words(title),
+            ..OpeningDoc::example()
+        }
+    }
+
+    fn ranked(live: &LiveIndex, o: &OpeningDoc) -> Candidates {
+        candidates(live, o, None, today(), &ranking(), SHORTLIST + 10).unwrap()
+    }
+
+    fn welders(n: usize) -> Vec<WorkerDoc> {
+        (0..n)
+            .map(|i| worker(i as i64 + 1, "6-18-02-04", 3.0, "电焊"))
+            .collect()
     }
 
     #[test]
-    fn a_full_exact_tier_keeps_wider_groups_out() {
-        let few = ranked(&index_of(10));
-        assert_eq!(few.len(), 11, "the unit group widens a short list");
-        assert_eq!(few.last().unwrap().worker_id, 100_000);
-        let many = ranked(&index_of(SHORTLIST + 5));
-        assert_eq!(many.len(), SHORTLIST);
-        assert!(many.iter().all(|c| c.worker_id != 100_000));
+    fn a_full_exact_tier_keeps_stand_ins_out() {
+        // A riveter (铆工) can stand in for a welder.
+        let riveter = worker(100_000, "6-18-01-11", 8.0, "铆焊");
+        let mut few = welders(10);
+        few.push(riveter.clone());
+        let list = ranked(&index_of(&few, &[]), &opening("招电焊工"));
+        assert_eq!(list.items.len(), 11, "a stand-in widens a short list");
+        assert_eq!(list.items.last().unwrap().worker_id, 100_000);
+        assert_eq!(list.passed_filters, 11);
+        let mut many = welders(SHORTLIST + 5);
+        many.push(riveter);
+        let list = ranked(&index_of(&many, &[]), &opening("招电焊工"));
+        assert_eq!(list.items.len(), SHORTLIST);
+        assert!(list.items.iter().all(|c| c.worker_id != 100_000));
+        assert_eq!(list.passed_filters, SHORTLIST + 6);
     }
 
     #[test]
-    fn text_relevance_equals_a_full_search() {
-        let live = index_of(50);
+    fn other_trades_of_the_unit_group_stay_out_of_a_short_list() {
+        let workers = vec![
+            worker(1, "6-18-02-04", 2.0, "电焊"),
+            // Cutter and caster share the welders' unit group; the table says neither welds.
+            worker(2, "6-18-02-05", 9.0, "火焰切割"),
+            worker(3, "6-18-02-01", 9.0, "铸造 浇注"),
+        ];
+        let list = ranked(&index_of(&workers, &[]), &opening("招电焊工"));
+        let ids: Vec<i64> = list.items.iter().map(|c| c.worker_id).collect();
+        assert_eq!(ids, vec![1]);
+        assert_eq!(list.passed_filters, 1);
+    }
+
+    #[test]
+    fn the_titles_own_words_in_the_notes_count() {
+        let workers = vec![
+            worker(1, "6-18-02-04", 5.0, "二保焊 钢结构"),
+            worker(2, "6-18-02-04", 5.0, "氩弧焊 船厂 不锈钢"),
+        ];
+        let list = ranked(&index_of(&workers, &[]), &opening("船厂急招氩弧焊工"));
+        assert_eq!(list.items[0].worker_id, 2);
+        assert_eq!(
+            list.items[0].explanation.title_words,
+            vec!["船厂", "氩弧焊"]
+        );
+        assert_eq!(list.items[0].explanation.score.title_words, 2.0);
+        assert!(list.items[1].explanation.title_words.is_empty());
+    }
+
+    #[test]
+    fn a_pair_scores_the_same_from_either_side() {
+        let mut o = opening("船厂急招氩弧焊工 持证上岗");
+        o.requirements.certificate = crate::domain::requirements::CertificateRule::Required;
+        let w = worker(7, "6-18-02-04", 6.0, "氩弧焊 船厂");
+        let live = index_of(std::slice::from_ref(&w), std::slice::from_ref(&o));
+        let from_opening = ranked(&live, &o).items[0].score;
+        let from_worker = matches_for_worker(&live, &w, today(), &ranking(), 10).unwrap();
+        assert_eq!(from_worker[0].opening_id, o.id);
+        assert_eq!(from_worker[0].score, from_opening);
+        assert_eq!(
+            from_worker[0].explanation.title_words,
+            vec!["船厂", "氩弧焊"]
+        );
+    }
+
+    #[test]
+    fn seeking_finds_what_a_full_search_finds() {
+        let workers: Vec<WorkerDoc> = (0..50)
+            .map(|i| {
+                worker(
+                    i + 1,
+                    "6-18-02-04",
+                    3.0,
+                    if i % 3 == 0 { "氩弧焊" } else { "电焊" },
+                )
+            })
+            .collect();
+        let live = index_of(&workers, &[]);
         let searcher = live.reader.searcher();
-        let query = text_clause(&live, live.fields.text_zh, "焊工 电焊").unwrap();
-        let full: HashMap<DocAddress, f32> = searcher
+        let query = any_of(vec![term(live.fields.notes_zh, "氩弧焊")]);
+        let full: HashSet<DocAddress> = searcher
             .search(&*query, &TopDocs::with_limit(1_000).order_by_score())
             .unwrap()
             .into_iter()
-            .map(|(score, addr)| (addr, score))
+            .map(|(_, addr)| addr)
             .collect();
-        let all: Vec<DocAddress> = (0..51).map(|d| DocAddress::new(0, d)).rev().collect();
-        let seeked = text_relevance(&searcher, Some(&*query), &all).unwrap();
-        assert_eq!(seeked.len(), full.len());
-        for (addr, score) in &full {
-            assert!((seeked[addr] - score).abs() < 1e-6);
-        }
-        // Every even welder says 电焊 as well: they score higher.
-        assert!(seeked[&DocAddress::new(0, 0)] > seeked[&DocAddress::new(0, 1)]);
-    }
-
-    #[test]
-    fn equity_breaks_comparable_fits_only() {
-        let w = MatchWeights::default();
-        let names = Names::new();
-        let poor = score_pair(
-            &opening(),
-            &worker(vec![skill("6-18-02-04", false)], Some("registered_poor")),
-            0.0,
-            today(),
-            &w,
-            &names,
-        )
-        .unwrap();
-        let other = score_pair(
-            &opening(),
-            &worker(vec![skill("6-18-02-04", false)], Some("other")),
-            0.0,
-            today(),
-            &w,
-            &names,
-        )
-        .unwrap();
-        let certified_other = score_pair(
-            &opening(),
-            &worker(vec![skill("6-18-02-04", true)], Some("other")),
-            0.0,
-            today(),
-            &w,
-            &names,
-        )
-        .unwrap();
-        assert!(poor.score.total > other.score.total);
-        assert!(certified_other.score.total > poor.score.total);
-        assert_eq!(poor.equity.factor, 1.0);
+        let all: Vec<DocAddress> = (0..50).map(|d| DocAddress::new(0, d)).rev().collect();
+        assert_eq!(matching_docs(&searcher, &*query, &all).unwrap(), full);
+        assert_eq!(full.len(), 17);
     }
 }

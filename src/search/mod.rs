@@ -8,8 +8,12 @@ pub mod documents;
 pub mod index;
 pub mod indexer;
 pub mod matcher;
+pub mod profile;
+pub mod relatedness;
 pub mod schema;
+pub mod score;
 pub mod suggest;
+pub mod title_trade;
 
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -21,12 +25,13 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use cache::{CacheKey, ResultCache};
 use index::LiveIndex;
 use indexer::{Command, IndexerHandle, ReindexReport, Shared};
-use matcher::{Candidate, Names, OpeningMatch};
+use matcher::{Candidates, OpeningMatch};
+use score::Ranking;
 use suggest::OccupationSuggester;
 
 /// The suggester is built from the seed compiled into the binary, so one per process serves
 /// every app (tests start many).
-fn shared_suggester() -> anyhow::Result<Arc<OccupationSuggester>> {
+pub fn shared_suggester() -> anyhow::Result<Arc<OccupationSuggester>> {
     static SUGGESTER: std::sync::OnceLock<Arc<OccupationSuggester>> = std::sync::OnceLock::new();
     if let Some(s) = SUGGESTER.get() {
         return Ok(s.clone());
@@ -41,10 +46,11 @@ pub struct SearchService {
     shared: Arc<Shared>,
     indexer: Mutex<Option<IndexerHandle>>,
     permits: Arc<tokio::sync::Semaphore>,
-    pub names: Arc<Names>,
+    /// Weights, occupation names and the relatedness table.
+    pub ranking: Arc<Ranking>,
     pub suggester: Arc<OccupationSuggester>,
-    /// Candidate lists (with the occupations read from the title) and worker matches.
-    pub candidate_cache: Arc<ResultCache<(Vec<Candidate>, Vec<String>)>>,
+    /// Candidate lists (with the opening as prepared for ranking) and worker matches.
+    pub candidate_cache: Arc<ResultCache<(Candidates, documents::OpeningDoc)>>,
     pub match_cache: Arc<ResultCache<Vec<OpeningMatch>>>,
 }
 
@@ -63,15 +69,11 @@ impl SearchService {
         db: tokio_postgres::Config,
         max_concurrency: usize,
         result_cache_items: usize,
+        weights: crate::config::MatchWeights,
     ) -> anyhow::Result<SearchService> {
         std::fs::create_dir_all(&dir)?;
         let client = crate::db::connect(&db).await?;
-        let names: Names = client
-            .query("SELECT code, name FROM occupations", &[])
-            .await?
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect();
+        let ranking = Ranking::load(&client, weights).await?;
         drop(client);
         let suggester = tokio::task::spawn_blocking(shared_suggester).await??;
         let (visible, _) = tokio::sync::watch::channel(0);
@@ -84,7 +86,7 @@ impl SearchService {
             shared,
             indexer: Mutex::new(Some(handle)),
             permits: Arc::new(tokio::sync::Semaphore::new(max_concurrency.max(1))),
-            names: Arc::new(names),
+            ranking: Arc::new(ranking),
             suggester,
             candidate_cache: Arc::new(ResultCache::new(result_cache_items)),
             match_cache: Arc::new(ResultCache::new(result_cache_items)),

@@ -40,6 +40,9 @@ pub struct Fields {
     pub text_en: Field,
     /// Openings' title, boosted in free-text search.
     pub title_zh: Field,
+    /// Workers: their own words about their skills (notes) and labor brands, without the
+    /// occupations' names: where the title's precise words (拉面, 氩弧焊, 塔吊) are looked up.
+    pub notes_zh: Field,
     /// Facets for search: destination province and occupation major group.
     pub province: Field,
     pub major: Field,
@@ -73,7 +76,8 @@ pub fn build_schema() -> (Schema, Fields) {
         deadline: b.add_i64_field("deadline", INDEXED | FAST),
         text_zh: b.add_text_field("text_zh", zh.clone()),
         text_en: b.add_text_field("text_en", en),
-        title_zh: b.add_text_field("title_zh", zh),
+        title_zh: b.add_text_field("title_zh", zh.clone()),
+        notes_zh: b.add_text_field("notes_zh", zh),
         province: b.add_facet_field("province", tantivy::schema::FacetOptions::default()),
         major: b.add_facet_field("major", tantivy::schema::FacetOptions::default()),
         data: b.add_text_field("data", STORED),
@@ -83,17 +87,22 @@ pub fn build_schema() -> (Schema, Fields) {
 
 /// Custom tokenizers are not stored in the index: register them every time one is opened.
 pub fn register_tokenizers(index: &Index) {
-    let jieba = TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .build();
-    index.tokenizers().register(JIEBA, jieba);
+    index.tokenizers().register(JIEBA, jieba_analyzer());
     let english = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(Stemmer::new(tantivy::tokenizer::Language::English))
         .build();
     index.tokenizers().register(ENGLISH, english);
+}
+
+/// The Chinese analyzer of the text fields (also used to cut titles into words outside the
+/// index, so both sides see the same words).
+pub fn jieba_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .build()
 }
 
 /// Days since 1970-01-01, the unit of the date fast fields.

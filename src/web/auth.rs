@@ -12,8 +12,9 @@ use super::{
     render, render_status, safe_back, see_other, FieldErrors, Layout, PageError, PageForm, Viewer,
 };
 use crate::error::ErrorCode;
-use crate::routes::auth::{client_ip, sign_in, sign_out, sign_up, RegisterRequest};
-use crate::startup::AppState;
+use crate::routes::client_addr;
+use crate::services::accounts::{login, logout, register, LoginRequest, RegisterRequest};
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "signin.html")]
@@ -81,7 +82,11 @@ pub async fn sign_in_submit(
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     let mut form_error = None;
     if errors.is_empty() {
-        match sign_in(&state, &f.phone, &f.password, &client_ip(&req)).await {
+        let creds = LoginRequest {
+            phone: f.phone.clone(),
+            password: f.password.clone(),
+        };
+        match login(&state, creds, &client_addr(&req)).await {
             Ok(tokens) => {
                 set_cookies(
                     &req,
@@ -166,8 +171,9 @@ pub async fn sign_up_submit(
         phone: f.phone.clone(),
         password: f.password,
         display_name: f.display_name.clone(),
+        claim_code: None,
     };
-    let (status, errors) = match sign_up(&state, &body).await {
+    let (status, errors) = match register(&state, body, &client_addr(&req)).await {
         Ok(tokens) => {
             set_cookies(
                 &req,
@@ -207,8 +213,8 @@ pub async fn sign_out_submit(
     viewer: Viewer,
     _form: PageForm<Empty>,
 ) -> Result<HttpResponse, PageError> {
-    if let (Some(account), Some(rt)) = (viewer.account_id(), viewer.refresh_token()) {
-        sign_out(&state, account, rt).await?;
+    if let (Some(p), Some(rt)) = (&viewer.principal, viewer.refresh_token()) {
+        logout(&state, p, rt).await?;
     }
     set_cookies(&req, cleared_session_cookies(secure_cookies(&req, &state)));
     Ok(see_other("/signin"))

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::session::{cookie, secure_cookies, set_cookies};
 use super::{render, safe_back, Layout, PageError, Viewer};
 use crate::i18n::{Lang, LANG_COOKIE};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "home.html")]

@@ -19,7 +19,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 
-use crate::auth::extract::RoleSet;
+use crate::auth::policy::RoleSet;
 use crate::auth::Principal;
 use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::i18n::{current_lang, Lang};
@@ -257,6 +257,12 @@ impl From<ApiError> for PageError {
 impl From<deadpool_postgres::PoolError> for PageError {
     fn from(e: deadpool_postgres::PoolError) -> Self {
         PageError::Api(e.into())
+    }
+}
+
+impl From<crate::db::DbError> for PageError {
+    fn from(e: crate::db::DbError) -> Self {
+        PageError::from(ApiError::from(e))
     }
 }
 

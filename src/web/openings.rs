@@ -7,8 +7,8 @@ use super::{render, require, Layout, PageError, Viewer};
 use crate::auth::AnyUser;
 use crate::db::openings::Opening;
 use crate::db::reference;
-use crate::routes::openings::read_opening;
-use crate::startup::AppState;
+use crate::services::openings;
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "opening.html")]
@@ -28,7 +28,7 @@ pub async fn opening_page(
 ) -> Result<HttpResponse, PageError> {
     let user = require::<AnyUser>(&viewer)?;
     let id: i64 = path.parse().map_err(|_| PageError::NotFound)?;
-    let o = read_opening(&state, user, id).await?;
+    let o = openings::get(&state, user, id).await?;
     let client = state.pool.get().await?;
     let place = reference::region_names(&client, std::slice::from_ref(&o.work_region))
         .await?

@@ -23,8 +23,19 @@ use crate::db::workers::{SkillInput, Worker, WorkerInput};
 use crate::error::ErrorCode;
 use crate::i18n::Lang;
 use crate::routes::matching::suggest;
-use crate::routes::workers::{own_profile, save_own_profile};
-use crate::startup::AppState;
+use crate::services::workers::save_mine;
+
+/// The caller's own profile as stored (the form needs the fields the view hides), behind the
+/// same policy question as `GET /me/worker`.
+async fn own_profile(
+    state: &AppState,
+    p: &crate::auth::Principal,
+) -> Result<Option<Worker>, PageError> {
+    crate::auth::policy::may_keep_own_profile(p)?;
+    let client = state.pool.get().await?;
+    Ok(crate::db::workers::find_by_account(&client, p.account_id).await?)
+}
+use crate::state::AppState;
 use crate::validate::EDUCATION_LEVELS;
 
 #[derive(Template)]
@@ -600,10 +611,10 @@ fn to_input(f: &FormValues, existing: Option<&Worker>, lang: Lang) -> (WorkerInp
         available_from,
         skills,
         brand_tags: existing.map(|w| w.brand_tags.clone()).unwrap_or_default(),
-        status: if f.status.is_empty() {
-            "available".into()
-        } else {
-            f.status.clone()
+        // A placed worker's form carries no status: the program's to change, not theirs.
+        status: match f.status.as_str() {
+            "" | "placed" => None,
+            s => Some(s.to_string()),
         },
     };
     (input, errors)
@@ -807,7 +818,7 @@ pub async fn edit_submit(
         errors.add("new_skill_code", e);
     }
     if errors.is_empty() {
-        match save_own_profile(&state, user, input).await {
+        match save_mine(&state, user, input, None).await {
             Ok(_) => return Ok(see_other("/me/profile?saved=1")),
             Err(e) if e.code == ErrorCode::ValidationFailed => {
                 errors = FieldErrors::from_api(viewer.lang, &e.details);

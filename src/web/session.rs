@@ -29,14 +29,14 @@ use rand::RngCore;
 use serde::de::DeserializeOwned;
 use sha2::Sha256;
 
-use crate::auth::extract::principal_from_token;
+use crate::auth::principal_from_token;
 use crate::auth::tokens::hash_opaque_token;
 use crate::auth::Principal;
 use crate::db::accounts::{self, RefreshUse};
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::{current_lang, Lang};
-use crate::routes::auth::{issue_tokens, TokenResponse};
-use crate::startup::AppState;
+use crate::services::accounts::{issue_tokens, TokenResponse};
+use crate::state::AppState;
 use crate::telemetry::RequestId;
 
 pub const ACCESS_COOKIE: &str = "lm_at";
@@ -206,9 +206,10 @@ async fn refresh(state: &AppState, refresh_token: &str) -> ApiResult<Option<Toke
             tx.commit().await?;
             Ok(Some(tokens))
         }
-        RefreshUse::Reused => {
-            tracing::warn!("page refresh token reused; its family is revoked");
+        RefreshUse::Reused { family } => {
+            tracing::warn!(session = %family, "page refresh token reused; its session is ended");
             tx.commit().await?;
+            state.sessions.ended_here(&[family]);
             Ok(None)
         }
         RefreshUse::Invalid => Ok(None),

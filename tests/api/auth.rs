@@ -5,9 +5,23 @@ use crate::helpers::{assert_error, spawn_app, spawn_app_with, unique_phone, TEST
 
 const SECRET: &str = "0123456789abcdef0123456789abcdef-test";
 
-fn claims(exp_offset: i64, aud: &str, iss: &str) -> Value {
+/// Claims of the admin signed in as `session` (its `sub` and `sid`), with the given times and
+/// issuer and audience.
+fn claims(session: &Value, exp_offset: i64, aud: &str, iss: &str) -> Value {
     let now = chrono::Utc::now().timestamp();
-    json!({ "sub": "1", "role": "admin", "iss": iss, "aud": aud, "iat": now, "exp": now + exp_offset })
+    json!({
+        "sub": session["sub"], "sid": session["sid"], "role": "admin", "iss": iss, "aud": aud,
+        "iat": now, "exp": now + exp_offset
+    })
+}
+
+fn payload(token: &str) -> Value {
+    use base64::Engine;
+    let part = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
 }
 
 fn sign(claims: &Value, secret: &str) -> String {
@@ -22,6 +36,8 @@ fn sign(claims: &Value, secret: &str) -> String {
 #[tokio::test]
 async fn bad_tokens_are_refused() {
     let app = spawn_app_with(|s| s.jwt_secret = Some(SECRET.into())).await;
+    let session = payload(&app.admin_token().await);
+    let claims = |exp: i64, aud: &str, iss: &str| claims(&session, exp, aud, iss);
     let good = sign(&claims(600, "labormatch-api", "labormatch"), SECRET);
     assert_eq!(
         app.get_auth("/api/v1/audit", &good).await.status().as_u16(),
@@ -65,6 +81,11 @@ async fn bad_tokens_are_refused() {
             sign(&claims(600, "labormatch-api", "evil"), SECRET),
         ),
         ("garbage", "not.a.token".to_string()),
+        ("no session", {
+            let mut c = claims(600, "labormatch-api", "labormatch");
+            c.as_object_mut().unwrap().remove("sid");
+            sign(&c, SECRET)
+        }),
     ];
     for (name, token) in cases {
         let resp = app.get_auth("/api/v1/audit", &token).await;

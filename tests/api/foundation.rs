@@ -18,8 +18,10 @@ async fn health_and_readiness() {
 #[tokio::test]
 async fn readiness_fails_when_the_index_directory_is_unusable() {
     let app = spawn_app().await;
-    // Replace the index directory by a file: it can no longer be written.
-    std::fs::remove_dir_all(&app.settings.index_dir).unwrap();
+    // Replace the index directory by a file: it can no longer be written. Moved aside rather
+    // than deleted: the indexer may be writing into it, and a rename cannot race with that.
+    let aside = app.settings.index_dir.with_extension("moved");
+    std::fs::rename(&app.settings.index_dir, &aside).unwrap();
     std::fs::write(&app.settings.index_dir, b"not a directory").unwrap();
     let resp = app.get("/readyz").await;
     assert!(resp.headers().contains_key("retry-after"));

@@ -329,9 +329,15 @@ impl TestApp {
     pub async fn admin_token(&self) -> String {
         let pool = db::build_pool(self.db_config.clone(), &self.settings).unwrap();
         let phone = unique_phone();
-        labormatch::routes::auth::create_admin(&pool, &phone, TEST_PASSWORD, "admin")
-            .await
-            .expect("create admin");
+        labormatch::services::accounts::create_admin(
+            &pool,
+            &self.settings,
+            &phone,
+            TEST_PASSWORD,
+            "admin",
+        )
+        .await
+        .expect("create admin");
         self.login(&phone, TEST_PASSWORD).await["access_token"]
             .as_str()
             .unwrap()

@@ -1,8 +1,13 @@
-//! Ranking quality of `GET /openings/{id}/candidates` on a judged set
-//! (`tests/data/judged_matching.json`): one world of workers, certifications and openings built
-//! over HTTP, then nDCG@10 and precision@10 per opening against a recruiter's graded judgments.
+//! Ranking quality of `GET /openings/{id}/candidates` on judged sets: one world of workers,
+//! certifications and openings built over HTTP, then nDCG@10, precision@10 and must-not workers
+//! in the top 10s, per opening, against a recruiter's graded judgments. Two parts, same format:
 //!
-//! Run with `cargo test --test api quality -- --nocapture` to see the per-opening table.
+//! - `tests/data/judged_matching.json`, the development part: the ranking was tuned on it.
+//! - `tests/data/judged_matching_fresh.json`, held out: written by an independent judge who never
+//!   saw the code or the development part (`judged_matching_fresh/PROVENANCE.md`), and first run
+//!   after the ranking was done. It is never tuned on.
+//!
+//! Run with `cargo test --test api quality -- --nocapture` to see the per-opening tables.
 
 use std::collections::HashMap;
 
@@ -13,22 +18,21 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, TestApp};
 
-const JUDGED: &str = include_str!("../data/judged_matching.json");
+const DEVELOPMENT: &str = include_str!("../data/judged_matching.json");
+const FRESH: &str = include_str!("../data/judged_matching_fresh.json");
 
 /// Requests in flight at once while building the world.
 const IN_FLIGHT: usize = 8;
 const K: usize = 10;
 
-/// Floors a little below what the ranking measured when the set was made (see the table printed
-/// by the test); a change that lowers them is a ranking regression.
-/// Measured on 2026-11-28: mean nDCG@10 0.926, mean P@10 0.928, 52 wrong-trade workers in the
-/// top 10s (mostly after every relevant worker), 11 of them above a relevant worker.
-const MIN_MEAN_NDCG: f64 = 0.87;
-const MIN_MEAN_PRECISION: f64 = 0.87;
-/// Workers judged to be of another trade in some top 10, over all openings ...
-const MAX_WRONG_TRADE_HITS: usize = 56;
-/// ... and those of them ranked above a worker judged relevant.
-const MAX_WRONG_TRADE_ABOVE_RELEVANT: usize = 14;
+/// Floors a little below what the ranking measured (see BENCHMARKS.md, "Matching quality"); a
+/// change that goes below them is a ranking regression.
+struct Floors {
+    mean_ndcg: f64,
+    mean_precision: f64,
+    /// Workers judged must-not (another trade) inside some top 10, over all openings.
+    max_must_not: usize,
+}
 
 #[derive(Deserialize)]
 struct JudgedSet {
@@ -211,6 +215,15 @@ async fn post(app: &TestApp, token: &str, path: &str, body: &Value) -> (Value, O
     (answer, change)
 }
 
+/// The fresh part says "inactive" for what the API calls "unavailable" (either way the worker is
+/// not available and must not be ranked).
+fn api_status(status: &str) -> &str {
+    match status {
+        "inactive" => "unavailable",
+        other => other,
+    }
+}
+
 fn worker_body(i: usize, w: &Worker, household_id: Option<i64>) -> Value {
     // A valid ID number from the home county and birth year; the order digit follows the gender.
     let seq = 2 * i + usize::from(w.gender == "male");
@@ -242,7 +255,7 @@ fn worker_body(i: usize, w: &Worker, household_id: Option<i64>) -> Value {
         "home_region": w.home_region,
         "destinations": w.destinations, "accept_anywhere": w.accept_anywhere,
         "min_wage": w.min_wage, "available_from": w.available_from,
-        "skills": skills, "brand_tags": w.brand_tags, "status": w.status,
+        "skills": skills, "brand_tags": w.brand_tags, "status": api_status(&w.status),
     })
 }
 
@@ -269,8 +282,30 @@ struct Row {
 }
 
 #[tokio::test]
-async fn candidate_ranking_meets_the_judged_set() {
-    let mut set: JudgedSet = serde_json::from_str(JUDGED).expect("judged_matching.json parses");
+async fn candidate_ranking_on_the_development_part() {
+    // Measured on 2026-12-01 (ranking of issue 17): nDCG@10 0.985, P@10 1.000, 0 must-not.
+    let floors = Floors {
+        mean_ndcg: 0.96,
+        mean_precision: 0.97,
+        max_must_not: 2,
+    };
+    measure("development part (tuned on)", DEVELOPMENT, floors).await;
+}
+
+#[tokio::test]
+async fn candidate_ranking_on_the_fresh_held_out_part() {
+    // First (and only) measured once the ranking was done, 2026-12-01: nDCG@10 0.951, P@10
+    // 0.976, 2 must-not. The ranking before issue 17 scored 0.855, 0.922 and 5 on it.
+    let floors = Floors {
+        mean_ndcg: 0.93,
+        mean_precision: 0.95,
+        max_must_not: 3,
+    };
+    measure("fresh held-out part (never tuned on)", FRESH, floors).await;
+}
+
+async fn measure(part: &str, data: &str, floors: Floors) {
+    let mut set: JudgedSet = serde_json::from_str(data).expect("the judged set parses");
     let today = chrono::Local::now().date_naive();
     let shifted = shift_dates(&mut set, today);
     let set = set;
@@ -458,6 +493,7 @@ async fn candidate_ranking_meets_the_judged_set() {
 
     let mut rows = Vec::new();
     let mut filtered_hits = Vec::new();
+    let mut must_not = 0usize;
     for (o, list) in &answers {
         assert!(
             list["visible_change"].as_i64().unwrap_or(0) >= last_change,
@@ -486,6 +522,7 @@ async fn candidate_ranking_meets_the_judged_set() {
                 filtered_hits.push(format!("{} in {} ({filter})", w.key, o.key));
             }
             if let Some(reason) = irrelevant.get(w.key.as_str()) {
+                must_not += 1;
                 if *reason != "wrong_trade" {
                     filtered_hits.push(format!("{} in {} (judged {reason})", w.key, o.key));
                 }
@@ -562,7 +599,7 @@ async fn candidate_ranking_meets_the_judged_set() {
     }
 
     println!(
-        "\ncandidate ranking on the judged set ({} workers, {} openings, dates +{shifted}y, reference {})",
+        "\ncandidate ranking on the {part} ({} workers, {} openings, dates +{shifted}y, reference {})",
         set.workers.len(),
         set.openings.len(),
         set.reference_date.year()
@@ -584,7 +621,7 @@ async fn candidate_ranking_meets_the_judged_set() {
     let wrong_trade: usize = rows.iter().map(|r| r.wrong_trade).sum();
     let displacing: usize = rows.iter().map(|r| r.displacing).sum();
     println!(
-        "mean nDCG@10 {mean_ndcg:.3}  mean P@10 {mean_precision:.3}  wrong-trade workers in a top 10: {wrong_trade} ({displacing} above a relevant one)  hard-filtered workers in a top 10: {}",
+        "{part}: mean nDCG@10 {mean_ndcg:.3}  mean P@10 {mean_precision:.3}  must-not workers in the top 10s: {must_not} (wrong trade {wrong_trade}, {displacing} of them above a relevant one; hard-filtered {})",
         filtered_hits.len()
     );
 
@@ -593,19 +630,18 @@ async fn candidate_ranking_meets_the_judged_set() {
         "workers excluded by destination, wage or availability were ranked: {filtered_hits:?}"
     );
     assert!(
-        mean_ndcg >= MIN_MEAN_NDCG,
-        "mean nDCG@10 {mean_ndcg:.3} < {MIN_MEAN_NDCG}"
+        mean_ndcg >= floors.mean_ndcg,
+        "{part}: mean nDCG@10 {mean_ndcg:.3} < {}",
+        floors.mean_ndcg
     );
     assert!(
-        mean_precision >= MIN_MEAN_PRECISION,
-        "mean P@10 {mean_precision:.3} < {MIN_MEAN_PRECISION}"
+        mean_precision >= floors.mean_precision,
+        "{part}: mean P@10 {mean_precision:.3} < {}",
+        floors.mean_precision
     );
     assert!(
-        wrong_trade <= MAX_WRONG_TRADE_HITS,
-        "{wrong_trade} wrong-trade workers in top 10s (at most {MAX_WRONG_TRADE_HITS})"
-    );
-    assert!(
-        displacing <= MAX_WRONG_TRADE_ABOVE_RELEVANT,
-        "{displacing} wrong-trade workers above relevant ones (at most {MAX_WRONG_TRADE_ABOVE_RELEVANT})"
+        must_not <= floors.max_must_not,
+        "{part}: {must_not} must-not workers in top 10s (at most {})",
+        floors.max_must_not
     );
 }
