@@ -3,7 +3,6 @@
 #![allow(clippy::result_large_err)]
 
 pub mod auth;
-pub mod bench;
 pub mod config;
 pub mod db;
 pub mod domain;

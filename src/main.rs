@@ -1,5 +1,9 @@
 //! The command line: parse arguments, call the library.
 
+// The benchmarks and the data generator are tools, not part of the service: they live in the
+// binary only.
+mod bench;
+
 use clap::{Parser, Subcommand};
 use labormatch::config::Settings;
 use labormatch::db::{self, Database};
@@ -76,6 +80,11 @@ enum Command {
         /// Also write the report (Markdown) to this file.
         #[arg(long)]
         out: Option<std::path::PathBuf>,
+        /// Also write every figure of the report, under stable names (for example
+        /// `candidates.inproc.p50_ms`, `candidates.http.uncached.rps`, `matches.pg.p50_ms`,
+        /// `candidates.raw.p50_ms`), as JSON to this file.
+        #[arg(long)]
+        json: Option<std::path::PathBuf>,
     },
     /// Measure what authentication costs: the per-request session check against the in-memory
     /// set of ended sessions, the indexed PostgreSQL lookup it replaces, the re-read of the
@@ -161,20 +170,21 @@ async fn main() -> anyhow::Result<()> {
             http_secs,
             http_connections,
             out,
+            json,
         } => {
-            let http = labormatch::bench::http::HttpOptions {
+            let http = bench::http::HttpOptions {
                 secs: http_secs,
                 connections: http_connections,
                 threads: 2,
                 openings: 1_000,
                 seed,
             };
-            let opts = labormatch::bench::run::BenchOptions {
+            let opts = bench::run::BenchOptions {
                 queries,
                 writes,
                 seed,
             };
-            bench(settings, opts, http, out).await
+            bench(settings, opts, http, out, json).await
         }
         Command::BenchAuth {
             ended,
@@ -184,14 +194,14 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let database = Database::open(&settings).await?;
             db::migrate(&database.config).await?;
-            let opts = labormatch::bench::auth::AuthOptions {
+            let opts = bench::auth::AuthOptions {
                 ended,
                 checks,
                 lookups,
                 hashes,
             };
-            let report = labormatch::bench::auth::run(&settings, &database.config, &opts).await?;
-            println!("{}", labormatch::bench::auth::markdown(&report));
+            let report = bench::auth::run(&settings, &database.config, &opts).await?;
+            println!("{}", bench::auth::markdown(&report));
             Ok(())
         }
         Command::Openapi => {
@@ -261,9 +271,8 @@ async fn import(
 async fn gen(settings: Settings, workers: u64, seed: u64) -> anyhow::Result<()> {
     let database = Database::open(&settings).await?;
     db::migrate(&database.config).await?;
-    let opts = labormatch::bench::gen::GenOptions { workers, seed };
-    let report =
-        labormatch::bench::gen::generate(&database.config, &settings.index_dir, &opts).await?;
+    let opts = bench::gen::GenOptions { workers, seed };
+    let report = bench::gen::generate(&database.config, &settings.index_dir, &opts).await?;
     println!("{}", serde_json::to_string_pretty(&report)?);
     println!(
         "load + index: {:.0} workers/s ({:.1} s load, {:.1} s index)",
@@ -274,28 +283,45 @@ async fn gen(settings: Settings, workers: u64, seed: u64) -> anyhow::Result<()> 
 
 async fn bench(
     settings: Settings,
-    opts: labormatch::bench::run::BenchOptions,
-    http: labormatch::bench::http::HttpOptions,
+    opts: bench::run::BenchOptions,
+    http: bench::http::HttpOptions,
     out: Option<std::path::PathBuf>,
+    json: Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
     let database = Database::open(&settings).await?;
     db::migrate(&database.config).await?;
-    let report = labormatch::bench::run::bench(
+    let report = bench::run::bench(
         &database.config,
         &settings.index_dir,
         &settings.weights,
         &opts,
     )
     .await?;
-    let mut text = labormatch::bench::run::markdown(&report);
+    let mut text = bench::run::markdown(&report);
+    let mut figures = report.figures();
     if http.secs > 0 {
-        let over_http = labormatch::bench::http::load(&settings, &database.config, &http).await?;
+        let over_http = bench::http::load(&settings, &database.config, &http).await?;
         text.push('\n');
-        text.push_str(&labormatch::bench::http::markdown(&over_http, &http));
+        text.push_str(&bench::http::markdown(&over_http, &http));
+        figures.extend(over_http.figures());
     }
     println!("{text}");
     if let Some(path) = out {
         std::fs::write(&path, &text)?;
+    }
+    if let Some(path) = json {
+        let doc = serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "options": {
+                "queries": opts.queries,
+                "writes": opts.writes,
+                "seed": opts.seed,
+                "http_secs": http.secs,
+                "http_connections": http.connections,
+            },
+            "figures": figures,
+        });
+        std::fs::write(&path, serde_json::to_string_pretty(&doc)?)?;
     }
     Ok(())
 }

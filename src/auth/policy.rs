@@ -378,10 +378,15 @@ pub enum CandidatePool {
 
 /// The opening's employer and admins see every candidate; officers those of their region.
 pub fn candidate_pool(p: &Principal, o: &Opening) -> ApiResult<CandidatePool> {
+    candidate_pool_of(p, o.employer_id)
+}
+
+/// `candidate_pool` for an opening known only by its employer (its searchable form).
+pub fn candidate_pool_of(p: &Principal, employer_id: i64) -> ApiResult<CandidatePool> {
     match scope(p) {
         Scope::All => Ok(CandidatePool::Everyone),
         Scope::Region(r) => Ok(CandidatePool::HomeIn(r)),
-        Scope::Organization(org) if p.role == Role::Employer && org == o.employer_id => {
+        Scope::Organization(org) if p.role == Role::Employer && org == employer_id => {
             Ok(CandidatePool::Everyone)
         }
         _ => Err(ApiError::not_found()),

@@ -7,9 +7,9 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use crate::auth::password::PasswordHasher;
-use crate::auth::sessions::Sessions;
-use crate::config::Settings;
+use labormatch::auth::password::PasswordHasher;
+use labormatch::auth::sessions::Sessions;
+use labormatch::config::Settings;
 
 pub struct AuthOptions {
     /// Sessions ended inside the window (the size of the in-memory set).
@@ -44,7 +44,7 @@ pub async fn run(
     db: &tokio_postgres::Config,
     opts: &AuthOptions,
 ) -> anyhow::Result<AuthReport> {
-    let pool = crate::db::build_pool(db.clone(), settings)?;
+    let pool = labormatch::db::build_pool(db.clone(), settings)?;
     let client = pool.get().await?;
     let account: i64 = match client
         .query_opt("SELECT id FROM accounts WHERE phone = $1", &[&BENCH_PHONE])
@@ -68,7 +68,7 @@ pub async fn run(
         )
         .await
         .context("ending the bench sessions")?;
-    let open = crate::db::sessions::create(&client, account).await?;
+    let open = labormatch::db::sessions::create(&client, account).await?;
 
     let sessions = Sessions::new(settings.access_token_ttl);
     let mut refreshes = Vec::new();
@@ -106,7 +106,7 @@ pub async fn run(
     for _ in 0..opts.lookups {
         let t = Instant::now();
         let c = pool.get().await?;
-        let ok = crate::db::sessions::is_open(&c, open).await?;
+        let ok = labormatch::db::sessions::is_open(&c, open).await?;
         drop(c);
         lookups.push(t.elapsed().as_secs_f64() * 1e6);
         anyhow::ensure!(ok, "the bench session should be open");

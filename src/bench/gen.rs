@@ -24,7 +24,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use tokio_postgres::{Client, CopyInSink};
 
-use crate::domain::complete_credit_code;
+use labormatch::domain::complete_credit_code;
 
 /// Workers per COPY statement; skills of a chunk are copied on a second connection while the
 /// next chunk of workers is copied on the first.
@@ -581,7 +581,7 @@ async fn catalog(client: &Client, opts: &GenOptions) -> anyhow::Result<Catalog> 
         qinghai_other,
         city_counties,
         region_names,
-        today: crate::validate::today(),
+        today: labormatch::validate::today(),
         seed: opts.seed,
         household_base: max_id(client, "households").await? + 1,
         worker_base: max_id(client, "workers").await? + 1,
@@ -823,9 +823,9 @@ pub async fn generate(
     opts: &GenOptions,
 ) -> anyhow::Result<GenReport> {
     let started = Instant::now();
-    let mut a = crate::db::connect(config).await?;
-    let b = crate::db::connect(config).await?;
-    let c = crate::db::connect(config).await?;
+    let mut a = labormatch::db::connect(config).await?;
+    let b = labormatch::db::connect(config).await?;
+    let c = labormatch::db::connect(config).await?;
     for client in [&a, &b, &c] {
         session(client).await?;
     }
@@ -894,13 +894,13 @@ pub async fn generate(
     );
     std::fs::create_dir_all(index_dir)?;
     let indexing = Instant::now();
-    let report = crate::search::indexer::build_generation(index_dir, &mut a).await?;
+    let report = labormatch::search::indexer::build_generation(index_dir, &mut a).await?;
     let index_secs = indexing.elapsed().as_secs_f64();
     println!(
         "gen: index generation {} ({} workers, {} openings) in {index_secs:.1}s",
         report.generation, report.workers, report.openings
     );
-    let index_mib = super::mib(super::dir_size(&crate::search::index::generation_dir(
+    let index_mib = super::mib(super::dir_size(&labormatch::search::index::generation_dir(
         index_dir,
         report.generation,
     )));
@@ -961,7 +961,7 @@ mod tests {
         for e in 0..10 {
             let (_, county) = cat.employer_place(e);
             let credit = complete_credit_code(&format!("91{county}{:09}", e + 1)).unwrap();
-            assert!(crate::domain::CreditCode::parse(&credit).is_ok());
+            assert!(labormatch::domain::CreditCode::parse(&credit).is_ok());
         }
     }
 }

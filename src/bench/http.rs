@@ -15,11 +15,11 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
 use super::mib;
-use crate::auth::tokens::Claims;
-use crate::auth::Role;
-use crate::config::Settings;
-use crate::db::accounts::{self, NewAccount};
-use crate::startup::Application;
+use labormatch::auth::tokens::Claims;
+use labormatch::auth::Role;
+use labormatch::config::Settings;
+use labormatch::db::accounts::{self, NewAccount};
+use labormatch::startup::Application;
 
 pub struct HttpOptions {
     pub secs: u64,
@@ -42,7 +42,11 @@ pub struct WrkResult {
 
 pub struct HttpRow {
     pub endpoint: &'static str,
+    /// Figure prefix: `candidates`, `matches`, `search`.
+    pub name: &'static str,
     pub cache: &'static str,
+    /// `uncached` (result cache off) or `cached` (on, warmed).
+    pub round: &'static str,
     pub result: WrkResult,
 }
 
@@ -51,6 +55,7 @@ pub struct HttpReport {
     pub openings: usize,
     pub workers: usize,
     pub peak_rss_mib: f64,
+    pub load_after: [f64; 3],
 }
 
 /// Bench accounts: `gen` makes no accounts, so these phones (137… the administrator, 136… the
@@ -72,7 +77,7 @@ pub async fn load(
     {
         bail!("wrk is needed for the HTTP part (Debian: apt-get install wrk)");
     }
-    let pool = crate::db::build_pool(db.clone(), settings)?;
+    let pool = labormatch::db::build_pool(db.clone(), settings)?;
     let client = pool.get().await?;
     let admin_id = bench_admin(&client).await?;
     let workers = bench_workers(&client).await?;
@@ -94,7 +99,7 @@ pub async fn load(
     drop(pool);
 
     let mut rows = Vec::new();
-    for (cache, warm) in [("off", false), ("on, warmed", true)] {
+    for (cache, round, warm) in [("off", "uncached", false), ("on, warmed", "cached", true)] {
         let mut settings = settings.clone();
         settings.bind = "127.0.0.1:0".into();
         if !warm {
@@ -110,7 +115,7 @@ pub async fn load(
         for (id, role) in std::iter::once((admin_id, Role::Admin))
             .chain(workers.iter().map(|id| (*id, Role::Worker)))
         {
-            let sid = crate::db::sessions::create(&client, id)
+            let sid = labormatch::db::sessions::create(&client, id)
                 .await
                 .map_err(api)?;
             tokens.push(jwt.issue(Claims::new(id, role, sid))?);
@@ -121,9 +126,10 @@ pub async fn load(
         let handle = app.server_handle();
         let state = app.state.clone();
         let server = tokio::spawn(app.run_until_stopped());
-        let runs: [(&'static str, Vec<String>, &[String]); 3] = [
+        let runs: [(&'static str, &'static str, Vec<String>, &[String]); 3] = [
             (
                 "candidates of an opening (top 20)",
+                "candidates",
                 openings
                     .iter()
                     .map(|id| format!("/api/v1/openings/{id}/candidates?limit=20"))
@@ -132,11 +138,13 @@ pub async fn load(
             ),
             (
                 "matches for a worker (top 20)",
+                "matches",
                 vec!["/api/v1/me/matches?limit=20".into()],
                 &worker_tokens,
             ),
             (
                 "free-text search (top 20 + facets)",
+                "search",
                 super::run::QUERIES
                     .iter()
                     .map(|q| format!("/api/v1/openings/search?q={}", percent_encode(q)))
@@ -145,7 +153,7 @@ pub async fn load(
             ),
         ];
         let dir = ScriptDir::new()?;
-        for (endpoint, paths, tokens) in runs {
+        for (endpoint, name, paths, tokens) in runs {
             if warm {
                 for token in tokens {
                     for path in &paths {
@@ -162,7 +170,9 @@ pub async fn load(
             );
             rows.push(HttpRow {
                 endpoint,
+                name,
                 cache,
+                round,
                 result,
             });
         }
@@ -176,6 +186,7 @@ pub async fn load(
         openings: openings.len(),
         workers: workers.len(),
         peak_rss_mib: mib(super::peak_rss_bytes()),
+        load_after: super::load_average(),
     })
 }
 
@@ -200,7 +211,7 @@ impl Drop for ScriptDir {
     }
 }
 
-fn api(e: crate::db::DbError) -> anyhow::Error {
+fn api(e: labormatch::db::DbError) -> anyhow::Error {
     anyhow::anyhow!("{e:?}")
 }
 
@@ -396,6 +407,26 @@ fn percent_encode(s: &str) -> String {
         .collect()
 }
 
+impl HttpReport {
+    /// `{candidates|matches|search}.http.{uncached|cached}.{rps,p50_ms,p90_ms,p99_ms,...}`.
+    pub fn figures(&self) -> super::Figures {
+        let mut f = super::Figures::default();
+        for row in &self.rows {
+            let prefix = format!("{}.http.{}", row.name, row.round);
+            let w = &row.result;
+            f.set(format!("{prefix}.requests"), w.requests as f64);
+            f.set(format!("{prefix}.rps"), w.rps);
+            f.set(format!("{prefix}.p50_ms"), w.p50_ms);
+            f.set(format!("{prefix}.p90_ms"), w.p90_ms);
+            f.set(format!("{prefix}.p99_ms"), w.p99_ms);
+            f.set(format!("{prefix}.non_2xx"), w.non_2xx as f64);
+        }
+        f.set("http.peak_rss_mib", self.peak_rss_mib);
+        f.set("machine.load1.after_http", self.load_after[0]);
+        f
+    }
+}
+
 pub fn markdown(r: &HttpReport, opts: &HttpOptions) -> String {
     let mut out = format!(
         "Over HTTP: wrk -t{} -c{} -d{}s, {} openings, {} worker accounts; `serve`'s app in this \
@@ -425,8 +456,9 @@ pub fn markdown(r: &HttpReport, opts: &HttpOptions) -> String {
         }
     }
     out.push_str(&format!(
-        "\nPeak RSS of the bench process after the HTTP rounds (VmHWM): {:.0} MiB\n",
-        r.peak_rss_mib
+        "\nPeak RSS of the bench process after the HTTP rounds (VmHWM): {:.0} MiB; load average \
+         (1 min) after them {:.2}\n",
+        r.peak_rss_mib, r.load_after[0]
     ));
     out
 }

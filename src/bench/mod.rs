@@ -1,13 +1,16 @@
 //! Scale benchmarks: `labormatch gen` (a deterministic synthetic program bulk-loaded with COPY)
 //! and `labormatch bench` (in-process latency of matching and search, write-to-visible, memory,
-//! index size, and the same work done by PostgreSQL alone as a baseline; `http` puts the real
-//! server under wrk load); `labormatch bench-auth` what authenticating a request costs.
+//! index size, the same queries into a plain tantivy `TopDocs` as a raw-engine baseline, and the
+//! same work done by PostgreSQL alone; `http` puts the real server under wrk load). Built into
+//! the binary only: they are tools, not part of the service. `labormatch bench-auth`: what
+//! authenticating a request costs.
 
 pub mod auth;
 pub mod gen;
 pub mod http;
 pub mod run;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -87,6 +90,49 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// Every figure of a bench run under a stable dotted name (`candidates.inproc.p50_ms`,
+/// `matches.pg.p99_ms`, `candidates.http.uncached.rps`, ...), for `--json` and scripts that
+/// compare runs. Names never change meaning; new figures get new names.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Figures(pub BTreeMap<String, f64>);
+
+impl Figures {
+    pub fn set(&mut self, name: impl Into<String>, value: f64) {
+        self.0.insert(name.into(), value);
+    }
+
+    /// `{prefix}.n`, `.p50_ms`, `.p95_ms`, `.p99_ms`, `.max_ms`, `.mean_ms`.
+    pub fn latency(&mut self, prefix: &str, l: &Latency) {
+        self.set(format!("{prefix}.n"), l.n as f64);
+        for (name, d) in [
+            ("p50_ms", l.p50),
+            ("p95_ms", l.p95),
+            ("p99_ms", l.p99),
+            ("max_ms", l.max),
+            ("mean_ms", l.mean),
+        ] {
+            self.set(format!("{prefix}.{name}"), ms(d));
+        }
+    }
+
+    pub fn extend(&mut self, other: Figures) {
+        self.0.extend(other.0);
+    }
+}
+
+/// The machine's load averages (1, 5 and 15 minutes), from /proc/loadavg.
+pub fn load_average() -> [f64; 3] {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let mut parts = text
+        .split_whitespace()
+        .map(|v| v.parse().unwrap_or(f64::NAN));
+    [
+        parts.next().unwrap_or(f64::NAN),
+        parts.next().unwrap_or(f64::NAN),
+        parts.next().unwrap_or(f64::NAN),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +146,21 @@ mod tests {
         assert_eq!(l.p99, Duration::from_millis(99));
         assert_eq!(l.max, Duration::from_millis(100));
         assert_eq!(Latency::of(&[]).n, 0);
+    }
+
+    #[test]
+    fn figures_have_stable_names() {
+        let mut f = Figures::default();
+        f.latency(
+            "candidates.inproc",
+            &Latency::of(&[Duration::from_millis(2)]),
+        );
+        f.set("candidates.http.uncached.rps", 1234.0);
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["candidates.inproc.p50_ms"], 2.0);
+        assert_eq!(json["candidates.inproc.n"], 1.0);
+        assert_eq!(json["candidates.http.uncached.rps"], 1234.0);
+        assert!(load_average()[0] >= 0.0);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::policy::{self, CandidatePool};
 use crate::auth::{AdminOnly, AnyUser, Auth, WorkerOnly};
-use crate::db::{openings, workers};
+use crate::db::openings;
 use crate::domain::requirements::{requirements, CertificateRule, Requirements};
 use crate::domain::{OccupationCode, RegionCode};
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -19,7 +19,7 @@ use crate::search::indexer::ReindexReport;
 use crate::search::matcher::{
     self, Candidate, OpeningMatch, SearchError, SearchFilters, SearchResults,
 };
-use crate::search::profile::{self, OpeningProfile, TitleTradeReading};
+use crate::search::profile::{OpeningProfile, TitleTradeReading};
 use crate::search::suggest::Suggestion;
 use crate::search::IndexStatus;
 use crate::state::AppState;
@@ -99,17 +99,20 @@ pub async fn candidates(
     let limit = match_limit(query.limit)?;
     let id = path.into_inner();
     let client = state.pool.get().await?;
-    let opening = openings::find(&client, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let pool = policy::candidate_pool(&user, &opening)?;
-    wait_for_change(&state, query.after_change).await?;
-    let visible_change = state.search.visible_change();
-    let Some(mut doc) = documents::load_openings(&**client, &[id]).await?.pop() else {
+    // One read: the searchable form of an open opening carries its employer for the check.
+    let open = documents::load_openings(&**client, &[id]).await?.pop();
+    let Some(mut doc) = open else {
+        // Not open (or not there): what the list says without searching.
+        let opening = openings::find(&client, id)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+        policy::candidate_pool(&user, &opening)?;
+        drop(client);
+        wait_for_change(&state, query.after_change).await?;
         return Ok(web::Json(CandidateList {
             opening_id: id,
             opening_status: opening.status,
-            visible_change,
+            visible_change: state.search.visible_change(),
             inferred_occupations: Vec::new(),
             title_trade: None,
             requirements: requirements(
@@ -126,6 +129,9 @@ pub async fn candidates(
         }));
     };
     drop(client);
+    let pool = policy::candidate_pool_of(&user, doc.employer_id)?;
+    wait_for_change(&state, query.after_change).await?;
+    let visible_change = state.search.visible_change();
     let scope = match pool {
         CandidatePool::HomeIn(region) => Some(region.as_str().to_string()),
         CandidatePool::Everyone => None,
@@ -143,7 +149,7 @@ pub async fn candidates(
             |(c, _)| c.items.len(),
             move |live| {
                 // The title may name the trade more precisely than the codes chosen.
-                profile::prepare(&mut doc, &*suggester);
+                matcher::prepare_opening(live, &mut doc, &*suggester);
                 matcher::candidates(live, &doc, scope.as_deref(), today, &ranking, limit)
                     .map(|c| (c, doc))
             },
@@ -154,7 +160,7 @@ pub async fn candidates(
     let profile = OpeningProfile::of(doc);
     Ok(web::Json(CandidateList {
         opening_id: id,
-        opening_status: opening.status,
+        opening_status: "open".into(),
         visible_change,
         inferred_occupations: profile.inferred_codes(),
         title_trade: profile.title_trade,
@@ -190,22 +196,20 @@ pub async fn my_matches(
     let limit = match_limit(query.limit)?;
     policy::may_keep_own_profile(&user)?;
     let client = state.pool.get().await?;
-    let worker = workers::find_by_account(&client, user.account_id)
+    // One read: the worker's status and, when available, its searchable form.
+    let (worker_status, doc) = documents::load_worker_of_account(&**client, user.account_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    drop(client);
     wait_for_change(&state, query.after_change).await?;
     let visible_change = state.search.visible_change();
-    let Some(doc) = documents::load_workers(&**client, &[worker.id])
-        .await?
-        .pop()
-    else {
+    let Some(doc) = doc else {
         return Ok(web::Json(MatchList {
-            worker_status: worker.status,
+            worker_status,
             visible_change,
             items: Vec::new(),
         }));
     };
-    drop(client);
     let ranking = state.search.ranking.clone();
     let today = today();
     let question = serde_json::to_string(&(&doc, limit, today)).map_err(ApiError::internal)?;
@@ -219,7 +223,7 @@ pub async fn my_matches(
         .as_ref()
         .clone();
     Ok(web::Json(MatchList {
-        worker_status: worker.status,
+        worker_status,
         visible_change,
         items,
     }))

@@ -86,7 +86,7 @@ pub fn mask_name(name: &str) -> String {
 
 /// What a worker document is made of; callers add the WHERE clause. One lateral subquery per
 /// worker gathers the skills and the words naming them.
-const WORKER_SELECT: &str = "SELECT w.id, w.name, w.gender, w.birth_year, w.home_region,
+const WORKER_SELECT: &str = "SELECT w.id, w.status, w.name, w.gender, w.birth_year, w.home_region,
         h.status AS household_status, w.min_wage, w.available_from, w.destinations,
         w.accept_anywhere, w.brand_tags, w.languages,
         coalesce(s.skills, '[]') AS skills, coalesce(s.skill_text, '') AS skill_text,
@@ -138,6 +138,21 @@ pub async fn load_workers(
     let sql = format!("{WORKER_SELECT} WHERE w.id = ANY($1) AND w.status = 'available'");
     let rows = client.query(&sql, &[&ids]).await?;
     Ok(rows.iter().map(worker_from_row).collect())
+}
+
+/// The worker of an account, in one read: its status, and its searchable form when it is
+/// available. `None`: the account has no worker profile.
+pub async fn load_worker_of_account(
+    client: &impl GenericClient,
+    account_id: i64,
+) -> Result<Option<(String, Option<WorkerDoc>)>, tokio_postgres::Error> {
+    let sql = format!("{WORKER_SELECT} WHERE w.account_id = $1");
+    let row = client.query_opt(&sql, &[&account_id]).await?;
+    Ok(row.map(|r| {
+        let status: String = r.get("status");
+        let doc = (status == "available").then(|| worker_from_row(&r));
+        (status, doc)
+    }))
 }
 
 /// Every available worker, as the rows arrive (a full rebuild never holds them all).
@@ -274,6 +289,10 @@ pub fn worker_document(f: &Fields, w: &WorkerDoc) -> TantivyDocument {
     // Worker text is matched against opening titles in Chinese only: no English analysis.
     doc.add_text(f.text_zh, &w.text);
     doc.add_text(f.notes_zh, &w.notes);
+    for v in super::columns::worker_values(w) {
+        doc.add_u64(f.rank, v);
+    }
+    doc.add_u64(f.rank_bound, super::columns::worker_bound(w));
     doc.add_text(f.data, serde_json::to_string(w).unwrap_or_default());
     doc
 }
@@ -310,6 +329,9 @@ pub fn opening_document(f: &Fields, o: &OpeningDoc) -> TantivyDocument {
     doc.add_text(f.title_zh, &o.title);
     doc.add_text(f.text_zh, &o.text);
     doc.add_text(f.text_en, &o.text);
+    for v in super::columns::opening_values(o) {
+        doc.add_u64(f.rank, v);
+    }
     doc.add_text(f.data, serde_json::to_string(o).unwrap_or_default());
     doc
 }

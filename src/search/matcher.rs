@@ -1,20 +1,21 @@
-//! Matching in both directions, and free-text search of openings.
+//! Matching in both directions (free-text search of openings is in `text_search`).
 //!
-//! Two stages: tantivy applies the hard filters (availability, destination, wage, deadline)
-//! and the trade filter (the opening's trades and their reviewed stand-ins, see `relatedness`)
-//! with a cheap score to pick a shortlist, searching the exact trades first and widening to
-//! stand-ins only while the shortlist is not full; then every shortlisted pair is scored
-//! exactly by `score::score_pair`, which keeps each part so the result can explain itself.
-//! Ties break on id, so the order is deterministic.
+//! One pass: tantivy applies the hard filters (availability, destination, wage, deadline) and
+//! the trade filter (the opening's trades and their reviewed stand-ins, see `relatedness`), and
+//! the collectors in `rank` score every document that passes from the index's `rank` column
+//! with the same function `score::score_pair` uses, keeping the best `limit`. Only those are
+//! read from the document store, and `score_pair` writes their explanations. Ties break on id,
+//! so the order is deterministic.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{
-    BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, QueryParser, RangeQuery, TermQuery,
+    BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TokenStream;
@@ -22,27 +23,29 @@ use tantivy::DocSet;
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 use utoipa::ToSchema;
 
+use super::columns::{code_number, term_hash};
 use super::documents::{OpeningDoc, WorkerDoc};
 use super::index::LiveIndex;
 use super::profile::{OpeningProfile, TitleWord};
+use super::rank::{CandidateQuestion, CandidateRanker, MatchQuestion, MatchRanker, WordScores};
 use super::relatedness::{group_prefix, Relatedness, MIN_FIT, UNIT_GROUP_FIT, WORKER_GROUP_FIT};
 use super::schema::{day_number, Fields};
+use super::score::{equity_factor, merged_skills, SkillInputs};
+use super::title_trade::ReadsTrade;
 use crate::domain::{OccupationCode, RegionCode};
 
 pub use super::score::{Explanation, Names, Ranking};
+pub use super::text_search::{
+    search_openings, FacetCount, SearchError, SearchFilters, SearchHit, SearchResults,
+};
 
-/// How many documents the first stage hands to exact scoring.
-const SHORTLIST: usize = 400;
-/// Cheap-score boost of a certified skill in an exact trade.
-const CERTIFIED_BOOST: f32 = 3.0;
-
-fn term(field: Field, text: &str) -> Term {
+pub(super) fn term(field: Field, text: &str) -> Term {
     Term::from_field_text(field, text)
 }
 
-type Clause = (Occur, Box<dyn Query>);
+pub(super) type Clause = (Occur, Box<dyn Query>);
 
-fn filter(q: Box<dyn Query>) -> Clause {
+pub(super) fn filter(q: Box<dyn Query>) -> Clause {
     (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)))
 }
 
@@ -50,27 +53,13 @@ fn boosted(q: Box<dyn Query>, boost: f32) -> Clause {
     (Occur::Should, Box::new(ConstScoreQuery::new(q, boost)))
 }
 
-fn i64_range(field: Field, lo: Bound<i64>, hi: Bound<i64>) -> Box<dyn Query> {
+pub(super) fn i64_range(field: Field, lo: Bound<i64>, hi: Bound<i64>) -> Box<dyn Query> {
     let map = |b: Bound<i64>| match b {
         Bound::Included(v) => Bound::Included(Term::from_field_i64(field, v)),
         Bound::Excluded(v) => Bound::Excluded(Term::from_field_i64(field, v)),
         Bound::Unbounded => Bound::Unbounded,
     };
     Box::new(RangeQuery::new(map(lo), map(hi)))
-}
-
-/// Candidates are searched tier by tier and the search stops at the first tier that fills the
-/// shortlist: for a common trade the exact codes alone do, and stand-ins are never scanned.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
-enum Tier {
-    /// The trades asked for as required (and everything inside a chosen group).
-    Exact,
-    /// Also nice-to-have trades, stand-ins, and same-unit-group fallbacks.
-    Related,
-}
-
-impl Tier {
-    const ALL: [Tier; 2] = [Tier::Exact, Tier::Related];
 }
 
 /// Documents with any of `terms`. Not a `TermSetQuery`: that one fills a bitset from every
@@ -92,34 +81,20 @@ fn any_of(mut terms: Vec<Term>) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(clauses))
 }
 
-/// Occupation terms admitted in a tier, each with its cheap-score boost (the best weighted
-/// fit it can stand for, in occupation points).
+/// Occupation terms (as indexed, with ancestors) that can admit a fitting document: a superset
+/// of what fits, since the exact fit is decided by the collector.
 #[derive(Default)]
-struct Admitted(HashMap<String, f32>);
+struct Admitted(HashSet<String>);
 
 impl Admitted {
     fn add(&mut self, text: &str, weighted_fit: f32) {
         if weighted_fit >= MIN_FIT {
-            let boost = self.0.entry(text.to_string()).or_insert(0.0);
-            *boost = boost.max(10.0 * weighted_fit);
+            self.0.insert(text.to_string());
         }
     }
 
-    /// The must-clause admitting them and the should-clauses scoring them.
-    fn clauses(self, field: Field) -> (Box<dyn Query>, Vec<Clause>) {
-        let mut terms: Vec<(String, f32)> = self.0.into_iter().collect();
-        terms.sort_by(|a, b| a.0.cmp(&b.0));
-        let should = terms
-            .iter()
-            .map(|(t, boost)| {
-                boosted(
-                    Box::new(TermQuery::new(term(field, t), IndexRecordOption::Basic)),
-                    *boost,
-                )
-            })
-            .collect();
-        let admitted = terms.iter().map(|(t, _)| term(field, t)).collect();
-        (any_of(admitted), should)
+    fn query(self, field: Field) -> Box<dyn Query> {
+        any_of(self.0.iter().map(|t| term(field, t)).collect())
     }
 }
 
@@ -138,20 +113,14 @@ fn groups_containing(code: &str) -> Vec<String> {
     .collect()
 }
 
-/// Worker occupation terms that can fit the opening's trades in `tier`.
-fn trades_for_opening(profile: &OpeningProfile, related: &Relatedness, tier: Tier) -> Admitted {
+/// Worker occupation terms that can fit the opening's trades.
+fn trades_for_opening(profile: &OpeningProfile, related: &Relatedness) -> Admitted {
     let mut admitted = Admitted::default();
     for t in &profile.targets {
         let weight = t.role.weight();
-        if tier == Tier::Exact && weight < 1.0 {
-            continue;
-        }
         admitted.add(&t.code, weight);
         if let Some(prefix) = group_prefix(&t.code) {
             admitted.add(prefix, weight);
-        }
-        if tier == Tier::Exact {
-            continue;
         }
         for s in related.stand_ins(&t.code, MIN_FIT / weight) {
             let fit = related.link(s, &t.code).map_or(0.0, |l| l.fit);
@@ -167,15 +136,12 @@ fn trades_for_opening(profile: &OpeningProfile, related: &Relatedness, tier: Tie
     admitted
 }
 
-/// Opening occupation terms a worker of `codes` can fit in `tier`. Wider than exact: the
-/// exact score decides (a nice-to-have discount, the table's coverage).
-fn trades_for_worker(codes: &[String], related: &Relatedness, tier: Tier) -> Admitted {
+/// Opening occupation terms a worker of `codes` can fit. Wider than exact: the collector
+/// decides (a nice-to-have discount, the table's coverage).
+fn trades_for_worker(codes: &[String], related: &Relatedness) -> Admitted {
     let mut admitted = Admitted::default();
     for c in codes {
         admitted.add(c, 1.0);
-        if tier == Tier::Exact {
-            continue;
-        }
         for t in related.stands_in_for(c, MIN_FIT) {
             let fit = related.link(c, t).map_or(0.0, |l| l.fit);
             admitted.add(t, fit);
@@ -192,38 +158,29 @@ fn trades_for_worker(codes: &[String], related: &Relatedness, tier: Tier) -> Adm
     admitted
 }
 
-/// Searches tier by tier until the shortlist is full; `query_for` builds a tier's query.
-/// Also answers how many documents the widest tier admits.
-fn tiered_shortlist(
-    searcher: &Searcher,
-    mut query_for: impl FnMut(Tier) -> BooleanQuery,
-) -> tantivy::Result<(Vec<(f32, DocAddress)>, usize)> {
-    let mut shortlist = Vec::new();
-    for tier in Tier::ALL {
-        let query = query_for(tier);
-        let (top, count) = searcher.search(
-            &query,
-            &(TopDocs::with_limit(SHORTLIST).order_by_score(), Count),
-        )?;
-        shortlist = top;
-        if shortlist.len() >= SHORTLIST && tier != Tier::Related {
-            let wider = searcher.search(&query_for(Tier::Related), &Count)?;
-            return Ok((shortlist, wider));
-        }
-        if tier == Tier::Related {
-            return Ok((shortlist, count));
-        }
-    }
-    Ok((shortlist, 0))
+/// The occupation terms the candidates of an opening are admitted by (for the bench's
+/// PostgreSQL baseline, which matches on the same terms).
+pub fn opening_trade_terms(profile: &OpeningProfile, related: &Relatedness) -> Vec<String> {
+    let mut terms: Vec<String> = trades_for_opening(profile, related).0.into_iter().collect();
+    terms.sort();
+    terms
 }
 
-/// Should-clauses adding a point for each title word found in the worker's notes.
-fn title_word_clauses(f: &Fields, words: &[TitleWord]) -> Vec<Clause> {
+/// The occupation terms a worker's matches are admitted by.
+pub fn worker_trade_terms(codes: &[String], related: &Relatedness) -> Vec<String> {
+    let mut terms: Vec<String> = trades_for_worker(codes, related).0.into_iter().collect();
+    terms.sort();
+    terms
+}
+
+/// Should-clauses scoring the title words found in the worker's notes (see `WordScores`).
+fn title_word_clauses(f: &Fields, words: &[TitleWord], scores: WordScores) -> Vec<Clause> {
     words
         .iter()
-        .map(|w| {
+        .enumerate()
+        .map(|(i, w)| {
             let terms = w.terms.iter().map(|t| term(f.notes_zh, t)).collect();
-            boosted(any_of(terms), 1.0)
+            boosted(any_of(terms), scores.clause_score(i))
         })
         .collect()
 }
@@ -280,7 +237,7 @@ fn note_terms(notes: &str) -> HashSet<String> {
     out
 }
 
-fn read_data<T: serde::de::DeserializeOwned>(
+pub(super) fn read_data<T: serde::de::DeserializeOwned>(
     searcher: &Searcher,
     f: &Fields,
     addr: DocAddress,
@@ -310,18 +267,42 @@ pub struct Candidates {
     pub passed_filters: usize,
 }
 
-/// Ranked available workers for an opening prepared by `profile::prepare`. `home_scope`
-/// limits to workers from a region (officers see their own region's workers).
-pub fn candidates(
-    live: &LiveIndex,
-    o: &OpeningDoc,
-    home_scope: Option<&str>,
-    today: NaiveDate,
-    ranking: &Ranking,
-    limit: usize,
-) -> tantivy::Result<Candidates> {
+/// Fills what the ranking needs from an opening's title (see `profile::prepare`), from the
+/// opening's own document in the index when it was indexed with the same title and pinning:
+/// the suggester then does not run again, and the opening is ranked by the very reading its
+/// indexed document carries (the one a worker's matches see).
+pub fn prepare_opening(live: &LiveIndex, o: &mut OpeningDoc, reader: &dyn ReadsTrade) {
     let f = &live.fields;
-    let profile = OpeningProfile::of(o);
+    let searcher = live.reader.searcher();
+    let key = TermQuery::new(
+        term(f.key, &format!("o:{}", o.id)),
+        IndexRecordOption::Basic,
+    );
+    let indexed = searcher
+        .search(&key, &TopDocs::with_limit(1).order_by_score())
+        .ok()
+        .and_then(|top| top.first().map(|(_, addr)| *addr))
+        .and_then(|addr| read_data::<OpeningDoc>(&searcher, f, addr))
+        .filter(|d| d.title == o.title && d.pin_occupations == o.pin_occupations);
+    match indexed {
+        Some(d) => {
+            o.title_trade = d.title_trade;
+            o.title_words = d.title_words;
+        }
+        None => super::profile::prepare(o, reader),
+    }
+}
+
+/// The query of the workers an opening may rank: the hard filters and the trade filter as
+/// must-clauses, the title's words in the workers' notes as should-clauses (see `WordScores`).
+/// The raw-engine baseline of the bench runs the same query into a plain `TopDocs`.
+pub fn candidate_query(
+    f: &Fields,
+    o: &OpeningDoc,
+    profile: &OpeningProfile,
+    home_scope: Option<&str>,
+    related: &Relatedness,
+) -> BooleanQuery {
     let mut regions: Vec<Term> = RegionCode::parse(&o.work_region)
         .map(|r| r.lineage())
         .unwrap_or_default()
@@ -329,102 +310,114 @@ pub fn candidates(
         .map(|r| term(f.region, r))
         .collect();
     regions.push(term(f.region, "*"));
-    let exact_codes: Vec<&str> = profile
-        .targets
-        .iter()
-        .filter(|t| t.role.weight() >= 1.0)
-        .map(|t| t.code.as_str())
-        .collect();
-    let query_for = |tier: Tier| {
-        let (trade_filter, mut clauses) =
-            trades_for_opening(&profile, &ranking.related, tier).clauses(f.occupation);
-        for code in &exact_codes {
-            clauses.push(boosted(
-                Box::new(TermQuery::new(
-                    term(f.certified, code),
-                    IndexRecordOption::Basic,
-                )),
-                CERTIFIED_BOOST,
-            ));
-        }
-        clauses.push(filter(Box::new(TermQuery::new(
+    let mut clauses = vec![
+        filter(Box::new(TermQuery::new(
             term(f.kind, "worker"),
             IndexRecordOption::Basic,
-        ))));
-        clauses.push(filter(trade_filter));
-        clauses.push(filter(any_of(regions.clone())));
-        clauses.push(filter(i64_range(
+        ))),
+        filter(trades_for_opening(profile, related).query(f.occupation)),
+        filter(any_of(regions)),
+        filter(i64_range(
             f.wage,
             Bound::Unbounded,
             Bound::Included(i64::from(o.wage_max)),
-        )));
-        clauses.push(filter(i64_range(
+        )),
+        filter(i64_range(
             f.day,
             Bound::Unbounded,
             Bound::Included(day_number(o.start_date)),
-        )));
-        if let Some(scope) = home_scope {
-            clauses.push(filter(Box::new(TermQuery::new(
-                term(f.home, scope),
-                IndexRecordOption::Basic,
-            ))));
-        }
-        clauses.extend(title_word_clauses(f, &profile.title_words));
-        BooleanQuery::new(clauses)
-    };
+        )),
+    ];
+    if let Some(scope) = home_scope {
+        clauses.push(filter(Box::new(TermQuery::new(
+            term(f.home, scope),
+            IndexRecordOption::Basic,
+        ))));
+    }
+    let scores = WordScores::for_words(profile.title_words.len());
+    clauses.extend(title_word_clauses(f, &profile.title_words, scores));
+    BooleanQuery::new(clauses)
+}
+
+/// Ranked available workers for an opening prepared by `profile::prepare`. `home_scope`
+/// limits to workers from a region (officers see their own region's workers).
+pub fn candidates(
+    live: &LiveIndex,
+    o: &OpeningDoc,
+    home_scope: Option<&str>,
+    today: NaiveDate,
+    ranking: &Arc<Ranking>,
+    limit: usize,
+) -> tantivy::Result<Candidates> {
+    let f = &live.fields;
+    if o.deadline < today {
+        return Ok(Candidates {
+            items: Vec::new(),
+            passed_filters: 0,
+        });
+    }
+    let profile = OpeningProfile::of(o);
+    let words = WordScores::for_words(profile.title_words.len());
+    let query = candidate_query(f, o, &profile, home_scope, &ranking.related);
+    let question = Arc::new(CandidateQuestion {
+        ranking: ranking.clone(),
+        targets: profile
+            .targets
+            .iter()
+            .map(|t| (t.code.clone(), t.role.weight()))
+            .collect(),
+        requirements: profile.requirements.clone(),
+        today: day_number(today),
+        words,
+        limit,
+    });
     let searcher = live.reader.searcher();
-    let (shortlist, admitted) = tiered_shortlist(&searcher, query_for)?;
-    let addrs: Vec<DocAddress> = shortlist.iter().map(|(_, addr)| *addr).collect();
-    let hits = title_word_hits(&searcher, f, &profile.title_words, &addrs)?;
-    // Reading, parsing and scoring the shortlist is a third of the work: split it over the
-    // index's search threads.
-    let score_part = |part: &[(f32, DocAddress)]| -> tantivy::Result<Vec<Candidate>> {
-        let mut scored = Vec::with_capacity(part.len());
-        for (_, addr) in part {
-            let Some(w) = read_data::<WorkerDoc>(&searcher, f, *addr) else {
-                continue;
-            };
-            let words = hits.get(addr).map_or(&[][..], Vec::as_slice);
-            if let Some(explanation) =
-                super::score::score_pair(&profile, o, &w, words, today, ranking)
-            {
-                scored.push(Candidate {
-                    worker_id: w.id,
-                    display_name: w.display_name,
-                    gender: w.gender,
-                    birth_year: w.birth_year,
-                    home_region: w.home_region,
-                    brand_tags: w.brand_tags,
-                    score: explanation.score.total,
-                    explanation,
-                });
-            }
+    let (passed_filters, top) = searcher.search(&query, &CandidateRanker(question))?;
+    // The words found, for the answers only: from the query's score, or looked up again.
+    let looked_up = match words {
+        WordScores::Mask => HashMap::new(),
+        WordScores::Count => {
+            let addrs: Vec<DocAddress> = top.iter().map(|r| r.addr).collect();
+            title_word_hits(&searcher, f, &profile.title_words, &addrs)?
         }
-        Ok(scored)
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let part_len = shortlist.len().div_ceil(threads).max(1);
-    let mut out: Vec<Candidate> = live
-        .index
-        .search_executor()
-        .map(score_part, shortlist.chunks(part_len))?
-        .into_iter()
-        .flatten()
-        .collect();
-    out.sort_by(|a, b| {
+    let mut items = Vec::with_capacity(top.len());
+    for r in &top {
+        let Some(w) = read_data::<WorkerDoc>(&searcher, f, r.addr) else {
+            continue;
+        };
+        let found: Vec<usize> = match words {
+            WordScores::Mask => {
+                let mask = r.query_score as u32;
+                (0..profile.title_words.len())
+                    .filter(|i| mask & (1 << i) != 0)
+                    .collect()
+            }
+            WordScores::Count => looked_up.get(&r.addr).cloned().unwrap_or_default(),
+        };
+        let Some(explanation) = super::score::score_pair(&profile, o, &w, &found, today, ranking)
+        else {
+            continue;
+        };
+        debug_assert_eq!(explanation.score.total, r.total, "worker {}", w.id);
+        items.push(Candidate {
+            worker_id: w.id,
+            display_name: w.display_name,
+            gender: w.gender,
+            birth_year: w.birth_year,
+            home_region: w.home_region,
+            brand_tags: w.brand_tags,
+            score: explanation.score.total,
+            explanation,
+        });
+    }
+    items.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
             .then(a.worker_id.cmp(&b.worker_id))
     });
-    // Every admitted worker was scored when the shortlist held them all.
-    let passed_filters = if shortlist.len() < SHORTLIST {
-        out.len()
-    } else {
-        admitted
-    };
-    out.truncate(limit);
     Ok(Candidates {
-        items: out,
+        items,
         passed_filters,
     })
 }
@@ -462,16 +455,14 @@ fn opening_match(o: OpeningDoc, explanation: Explanation) -> OpeningMatch {
     }
 }
 
-/// Ranked open openings for a worker, scored exactly as the same pair is among the opening's
-/// candidates (the openings in the index carry their title's trade and words).
-pub fn matches_for_worker(
-    live: &LiveIndex,
+/// The query of the openings a worker may match: the hard filters and the trade filter.
+/// `None` when the worker has no occupation at all.
+pub fn match_query(
+    f: &Fields,
     w: &WorkerDoc,
     today: NaiveDate,
-    ranking: &Ranking,
-    limit: usize,
-) -> tantivy::Result<Vec<OpeningMatch>> {
-    let f = &live.fields;
+    related: &Relatedness,
+) -> Option<BooleanQuery> {
     let codes: Vec<String> = w
         .skills
         .iter()
@@ -479,49 +470,73 @@ pub fn matches_for_worker(
         .map(|s| s.code.clone())
         .collect();
     if codes.is_empty() {
-        return Ok(Vec::new());
+        return None;
     }
-    let notes = note_terms(&w.notes);
-    let query_for = |tier: Tier| {
-        let (trade_filter, mut clauses) =
-            trades_for_worker(&codes, &ranking.related, tier).clauses(f.occupation);
-        clauses.push(filter(Box::new(TermQuery::new(
+    let mut clauses = vec![
+        filter(Box::new(TermQuery::new(
             term(f.kind, "opening"),
             IndexRecordOption::Basic,
-        ))));
-        clauses.push(filter(trade_filter));
-        if !w.accept_anywhere {
-            let regions: Vec<Term> = w.destinations.iter().map(|d| term(f.region, d)).collect();
-            clauses.push(filter(any_of(regions)));
-        }
+        ))),
+        filter(trades_for_worker(&codes, related).query(f.occupation)),
+    ];
+    if !w.accept_anywhere {
+        let regions: Vec<Term> = w.destinations.iter().map(|d| term(f.region, d)).collect();
+        clauses.push(filter(any_of(regions)));
+    }
+    clauses.push(filter(i64_range(
+        f.wage,
+        Bound::Included(i64::from(w.min_wage)),
+        Bound::Unbounded,
+    )));
+    clauses.push(filter(i64_range(
+        f.deadline,
+        Bound::Included(day_number(today)),
+        Bound::Unbounded,
+    )));
+    if let Some(from) = w.available_from {
         clauses.push(filter(i64_range(
-            f.wage,
-            Bound::Included(i64::from(w.min_wage)),
+            f.day,
+            Bound::Included(day_number(from)),
             Bound::Unbounded,
         )));
-        clauses.push(filter(i64_range(
-            f.deadline,
-            Bound::Included(day_number(today)),
-            Bound::Unbounded,
-        )));
-        if let Some(from) = w.available_from {
-            clauses.push(filter(i64_range(
-                f.day,
-                Bound::Included(day_number(from)),
-                Bound::Unbounded,
-            )));
-        }
-        let words: Vec<Term> = notes.iter().map(|t| term(f.title_zh, t)).collect();
-        if !words.is_empty() {
-            clauses.push(boosted(any_of(words), 1.0));
-        }
-        BooleanQuery::new(clauses)
+    }
+    Some(BooleanQuery::new(clauses))
+}
+
+/// Ranked open openings for a worker, scored exactly as the same pair is among the opening's
+/// candidates (the openings in the index carry their title's trade and words).
+pub fn matches_for_worker(
+    live: &LiveIndex,
+    w: &WorkerDoc,
+    today: NaiveDate,
+    ranking: &Arc<Ranking>,
+    limit: usize,
+) -> tantivy::Result<Vec<OpeningMatch>> {
+    let f = &live.fields;
+    let Some(query) = match_query(f, w, today, &ranking.related) else {
+        return Ok(Vec::new());
     };
+    let notes = note_terms(&w.notes);
+    let mut hashes: Vec<u64> = notes.iter().map(|t| term_hash(t)).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    let question = Arc::new(MatchQuestion {
+        ranking: ranking.clone(),
+        skills: merged_skills(w)
+            .iter()
+            .filter(|s| code_number(&s.code).is_some())
+            .map(|s| (s.code.clone(), SkillInputs::of(s)))
+            .collect(),
+        equity: equity_factor(w.household_status.as_deref()),
+        notes: hashes,
+        today: day_number(today),
+        limit,
+    });
     let searcher = live.reader.searcher();
-    let (shortlist, _) = tiered_shortlist(&searcher, query_for)?;
-    let mut out = Vec::new();
-    for (_, addr) in shortlist {
-        let Some(o) = read_data::<OpeningDoc>(&searcher, f, addr) else {
+    let (_, top) = searcher.search(&query, &MatchRanker(question))?;
+    let mut out = Vec::with_capacity(top.len());
+    for r in &top {
+        let Some(o) = read_data::<OpeningDoc>(&searcher, f, r.addr) else {
             continue;
         };
         let profile = OpeningProfile::of(&o);
@@ -534,6 +549,7 @@ pub fn matches_for_worker(
             .collect();
         if let Some(explanation) = super::score::score_pair(&profile, &o, w, &words, today, ranking)
         {
+            debug_assert_eq!(explanation.score.total, r.total, "opening {}", o.id);
             out.push(opening_match(o, explanation));
         }
     }
@@ -542,154 +558,15 @@ pub fn matches_for_worker(
             .total_cmp(&a.score)
             .then(a.opening_id.cmp(&b.opening_id))
     });
-    out.truncate(limit);
     Ok(out)
 }
 
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct SearchHit {
-    pub opening_id: i64,
-    pub title: String,
-    pub employer_name: String,
-    pub work_region: String,
-    pub wage_min: i32,
-    pub wage_max: i32,
-    pub required_occupations: Vec<String>,
-    pub start_date: NaiveDate,
-    pub deadline: NaiveDate,
-    pub relevance: f32,
-}
-
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct FacetCount {
-    pub value: String,
-    pub count: u64,
-}
-
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct SearchResults {
-    pub total: usize,
-    pub hits: Vec<SearchHit>,
-    /// Counts by destination province code.
-    pub provinces: Vec<FacetCount>,
-    /// Counts by occupation major group (1..8).
-    pub major_groups: Vec<FacetCount>,
-}
-
-pub struct SearchFilters {
-    pub region: Option<String>,
-    pub wage_min: Option<i32>,
-    pub occupation: Option<String>,
-}
-
-/// Free-text search of open openings (Chinese segmented by jieba, English stemmed). The query
-/// language is tantivy's: a syntax error is reported, not guessed around.
-pub fn search_openings(
-    live: &LiveIndex,
-    q: &str,
-    filters: &SearchFilters,
-    today: NaiveDate,
-    limit: usize,
-) -> Result<SearchResults, SearchError> {
-    let f = &live.fields;
-    let mut clauses: Vec<Clause> = vec![
-        filter(Box::new(TermQuery::new(
-            term(f.kind, "opening"),
-            IndexRecordOption::Basic,
-        ))),
-        filter(i64_range(
-            f.deadline,
-            Bound::Included(day_number(today)),
-            Bound::Unbounded,
-        )),
-    ];
-    if !q.trim().is_empty() {
-        let mut parser =
-            QueryParser::for_index(&live.index, vec![f.title_zh, f.text_zh, f.text_en]);
-        parser.set_field_boost(f.title_zh, 2.0);
-        let parsed = parser
-            .parse_query(q)
-            .map_err(|e| SearchError::Syntax(e.to_string()))?;
-        clauses.push((Occur::Must, parsed));
-    }
-    if let Some(region) = &filters.region {
-        clauses.push(filter(Box::new(TermQuery::new(
-            term(f.region, region),
-            IndexRecordOption::Basic,
-        ))));
-    }
-    if let Some(wage) = filters.wage_min {
-        clauses.push(filter(i64_range(
-            f.wage,
-            Bound::Included(i64::from(wage)),
-            Bound::Unbounded,
-        )));
-    }
-    if let Some(code) = &filters.occupation {
-        clauses.push(filter(Box::new(TermQuery::new(
-            term(f.occupation, code),
-            IndexRecordOption::Basic,
-        ))));
-    }
-    let query = BooleanQuery::new(clauses);
+/// Ranked documents straight from the engine, for the bench's raw baseline: the same query
+/// into a plain `TopDocs` (no ranking, no explanations).
+pub fn raw_top(live: &LiveIndex, query: &dyn Query, limit: usize) -> tantivy::Result<usize> {
     let searcher = live.reader.searcher();
-    let mut provinces = FacetCollector::for_field("province");
-    provinces.add_facet("/");
-    let mut majors = FacetCollector::for_field("major");
-    majors.add_facet("/");
-    let (top, total, province_counts, major_counts) = searcher
-        .search(
-            &query,
-            &(
-                TopDocs::with_limit(limit).order_by_score(),
-                Count,
-                provinces,
-                majors,
-            ),
-        )
-        .map_err(|e| SearchError::Index(e.to_string()))?;
-    let mut hits = Vec::new();
-    for (score, addr) in top {
-        if let Some(o) = read_data::<OpeningDoc>(&searcher, f, addr) {
-            hits.push(SearchHit {
-                opening_id: o.id,
-                title: o.title,
-                employer_name: o.employer_name,
-                work_region: o.work_region,
-                wage_min: o.wage_min,
-                wage_max: o.wage_max,
-                required_occupations: o.required,
-                start_date: o.start_date,
-                deadline: o.deadline,
-                relevance: score,
-            });
-        }
-    }
-    let facet_list = |counts: &tantivy::collector::FacetCounts| {
-        let mut list: Vec<FacetCount> = counts
-            .get("/")
-            .map(|(facet, count)| FacetCount {
-                value: facet.to_path().join("/"),
-                count,
-            })
-            .collect();
-        list.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
-        list
-    };
-    Ok(SearchResults {
-        total,
-        hits,
-        provinces: facet_list(&province_counts),
-        major_groups: facet_list(&major_counts),
-    })
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SearchError {
-    #[error("query syntax: {0}")]
-    Syntax(String),
-    #[error("index: {0}")]
-    Index(String),
+    let top = searcher.search(query, &TopDocs::with_limit(limit).order_by_score())?;
+    Ok(top.len())
 }
 
 #[cfg(test)]
@@ -698,12 +575,12 @@ mod tests {
     use crate::search::documents::{opening_document, worker_document, SkillDoc};
     use crate::search::profile::title_words;
 
-    fn ranking() -> Ranking {
-        Ranking {
+    fn ranking() -> Arc<Ranking> {
+        Arc::new(Ranking {
             weights: Default::default(),
             names: Names::new(),
             related: Relatedness::from_seed().unwrap(),
-        }
+        })
     }
 
     fn worker(id: i64, code: &str, years: f32, notes: &str) -> WorkerDoc {
@@ -764,31 +641,31 @@ mod tests {
     }
 
     fn ranked(live: &LiveIndex, o: &OpeningDoc) -> Candidates {
-        candidates(live, o, None, today(), &ranking(), SHORTLIST + 10).unwrap()
-    }
-
-    fn welders(n: usize) -> Vec<WorkerDoc> {
-        (0..n)
-            .map(|i| worker(i as i64 + 1, "6-18-02-04", 3.0, "电焊"))
-            .collect()
+        candidates(live, o, None, today(), &ranking(), 500).unwrap()
     }
 
     #[test]
-    fn a_full_exact_tier_keeps_stand_ins_out() {
-        // A riveter (铆工) can stand in for a welder.
-        let riveter = worker(100_000, "6-18-01-11", 8.0, "铆焊");
-        let mut few = welders(10);
-        few.push(riveter.clone());
-        let list = ranked(&index_of(&few, &[]), &opening("招电焊工"));
-        assert_eq!(list.items.len(), 11, "a stand-in widens a short list");
-        assert_eq!(list.items.last().unwrap().worker_id, 100_000);
-        assert_eq!(list.passed_filters, 11);
-        let mut many = welders(SHORTLIST + 5);
-        many.push(riveter);
-        let list = ranked(&index_of(&many, &[]), &opening("招电焊工"));
-        assert_eq!(list.items.len(), SHORTLIST);
-        assert!(list.items.iter().all(|c| c.worker_id != 100_000));
-        assert_eq!(list.passed_filters, SHORTLIST + 6);
+    fn every_worker_that_passes_is_ranked_and_only_limit_are_answered() {
+        // A riveter (铆工) can stand in for a welder: with hundreds of welders he is still
+        // ranked (no shortlist cuts him off), below them at his weaker fit.
+        let mut workers: Vec<WorkerDoc> = (0..450)
+            .map(|i| worker(i + 1, "6-18-02-04", 0.2, "电焊"))
+            .collect();
+        workers.push(worker(100_000, "6-18-01-11", 20.0, "铆焊 电焊"));
+        let live = index_of(&workers, &[]);
+        let o = opening("招电焊工");
+        let all = ranked(&live, &o);
+        assert_eq!(all.passed_filters, 451);
+        assert_eq!(all.items.len(), 451);
+        let top = candidates(&live, &o, None, today(), &ranking(), 5).unwrap();
+        assert_eq!(top.passed_filters, 451);
+        let ids: Vec<i64> = top.items.iter().map(|c| c.worker_id).collect();
+        let expected: Vec<i64> = all.items.iter().take(5).map(|c| c.worker_id).collect();
+        assert_eq!(ids, expected);
+        assert_eq!(all.items.last().unwrap().worker_id, 100_000);
+        assert_eq!(ids, vec![1, 2, 3, 4, 5], "equal scores: the lower id first");
+        assert!(all.items.windows(2).all(|p| p[0].score > p[1].score
+            || (p[0].score == p[1].score && p[0].worker_id < p[1].worker_id)));
     }
 
     #[test]
@@ -835,6 +712,157 @@ mod tests {
             from_worker[0].explanation.title_words,
             vec!["船厂", "氩弧焊"]
         );
+    }
+
+    /// A varied world: welders, riveters, cutters, cooks and noodle cooks, some certified (some
+    /// recently), some from poor households, with notes that hold title words or not.
+    fn world() -> (Vec<WorkerDoc>, Vec<OpeningDoc>) {
+        use crate::domain::requirements::CertificateRule;
+        let codes = [
+            "6-18-02-04",
+            "6-18-01-11",
+            "6-18-02-05",
+            "4-03-02-01",
+            "4-03-02-02",
+            "6-18-02-00",
+        ];
+        let notes = [
+            "电焊 船厂",
+            "氩弧焊 不锈钢",
+            "拉面 牛肉面",
+            "炒菜",
+            "",
+            "铆焊 钢结构",
+        ];
+        let statuses = [
+            None,
+            Some("registered_poor"),
+            Some("monitored"),
+            Some("exited"),
+        ];
+        let workers = (0..600i64)
+            .map(|i| {
+                let k = i as usize;
+                let mut w = worker(
+                    i + 1,
+                    codes[k % codes.len()],
+                    (k * 7 % 97) as f32 / 4.0,
+                    notes[k * 5 % notes.len()],
+                );
+                if k.is_multiple_of(3) {
+                    w.skills.push(SkillDoc {
+                        code: codes[(k / 3) % codes.len()].into(),
+                        certified: true,
+                        level: Some(4),
+                        years: 0.0,
+                        certified_on: Some(today() - chrono::Duration::days((k * 13 % 800) as i64)),
+                    });
+                }
+                w.household_status = statuses[k % statuses.len()].map(str::to_string);
+                w.min_wage = 4000 + (k % 7) as i32 * 500;
+                w
+            })
+            .collect();
+        let mut openings = Vec::new();
+        for (i, (title, code, rule)) in [
+            (
+                "船厂急招氩弧焊工 持证上岗",
+                "6-18-02-04",
+                CertificateRule::Required,
+            ),
+            ("牛肉拉面馆招拉面师傅", "4-03-02-01", CertificateRule::None),
+            (
+                "招电焊工 三年以上",
+                "6-18-02-04",
+                CertificateRule::Preferred,
+            ),
+            ("钢结构厂招焊工", "6-18-02-00", CertificateRule::None),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut o = opening(title);
+            o.id = 100 + i as i64;
+            o.required = vec![code.into()];
+            o.requirements.certificate = rule;
+            o.requirements.min_years = (i as f32) * 1.5;
+            o.wage_max = 6500 + 500 * i as i32;
+            if i == 1 {
+                o.title_trade = Some(crate::search::title_trade::TitleTrade {
+                    code: "4-03-02-02".into(),
+                    confidence: 0.9,
+                });
+            }
+            openings.push(o);
+        }
+        (workers, openings)
+    }
+
+    fn words_in_notes(o: &OpeningDoc, w: &WorkerDoc) -> Vec<usize> {
+        let notes = note_terms(&w.notes);
+        OpeningProfile::of(o)
+            .title_words
+            .iter()
+            .enumerate()
+            .filter(|(_, word)| word.terms.iter().any(|t| notes.contains(t)))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    #[test]
+    fn one_pass_ranks_exactly_as_scoring_every_pair() {
+        let (workers, openings) = world();
+        let live = index_of(&workers, &openings);
+        let ranking = ranking();
+        for o in &openings {
+            let profile = OpeningProfile::of(o);
+            let mut expected: Vec<(f32, i64)> = workers
+                .iter()
+                .filter_map(|w| {
+                    let words = words_in_notes(o, w);
+                    super::super::score::score_pair(&profile, o, w, &words, today(), &ranking)
+                        .map(|e| (e.score.total, w.id))
+                })
+                .collect();
+            let passed = expected.len();
+            assert!(passed > 50, "{}: {passed} pass", o.title);
+            expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            for limit in [1, 7, 20, 100] {
+                let got = candidates(&live, o, None, today(), &ranking, limit).unwrap();
+                let got: Vec<(f32, i64)> =
+                    got.items.iter().map(|c| (c.score, c.worker_id)).collect();
+                assert_eq!(
+                    got,
+                    expected[..limit.min(passed)],
+                    "{} limit {limit}",
+                    o.title
+                );
+            }
+            assert_eq!(
+                candidates(&live, o, None, today(), &ranking, 20)
+                    .unwrap()
+                    .passed_filters,
+                passed
+            );
+        }
+        for w in workers.iter().step_by(37) {
+            let mut expected: Vec<(f32, i64)> = openings
+                .iter()
+                .filter_map(|o| {
+                    let words = words_in_notes(o, w);
+                    let profile = OpeningProfile::of(o);
+                    super::super::score::score_pair(&profile, o, w, &words, today(), &ranking)
+                        .map(|e| (e.score.total, o.id))
+                })
+                .collect();
+            expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let got: Vec<(f32, i64)> = matches_for_worker(&live, w, today(), &ranking, 10)
+                .unwrap()
+                .iter()
+                .map(|m| (m.score, m.opening_id))
+                .collect();
+            assert_eq!(got, expected, "worker {}", w.id);
+        }
     }
 
     #[test]

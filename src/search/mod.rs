@@ -4,15 +4,18 @@
 //! thread of its own.
 
 pub mod cache;
+pub mod columns;
 pub mod documents;
 pub mod index;
 pub mod indexer;
 pub mod matcher;
 pub mod profile;
+pub mod rank;
 pub mod relatedness;
 pub mod schema;
 pub mod score;
 pub mod suggest;
+pub mod text_search;
 pub mod title_trade;
 
 use std::sync::{Arc, Mutex, RwLock};

@@ -46,7 +46,11 @@ pub struct Fields {
     /// Facets for search: destination province and occupation major group.
     pub province: Field,
     pub major: Field,
-    /// Everything needed to rank and explain, as JSON (no phone or ID numbers).
+    /// Everything the ranking reads, as tagged 64-bit values (see `columns`).
+    pub rank: Field,
+    /// Workers: the highest experience step and any certificate (see `columns::worker_bound`).
+    pub rank_bound: Field,
+    /// Everything needed to explain and show a result, as JSON (no phone or ID numbers).
     pub data: Field,
 }
 
@@ -80,6 +84,8 @@ pub fn build_schema() -> (Schema, Fields) {
         notes_zh: b.add_text_field("notes_zh", zh),
         province: b.add_facet_field("province", tantivy::schema::FacetOptions::default()),
         major: b.add_facet_field("major", tantivy::schema::FacetOptions::default()),
+        rank: b.add_u64_field(super::rank::RANK_FIELD, FAST),
+        rank_bound: b.add_u64_field(super::rank::BOUND_FIELD, FAST),
         data: b.add_text_field("data", STORED),
     };
     (b.build(), fields)

@@ -12,8 +12,10 @@
 //!
 //! So equity orders workers of equal band and can never lift a worker above a better band.
 //! Everything read here is a per-worker value (codes, certificates and their dates, years,
-//! household status) or a per-opening one (see `profile`), so the same score can later be
-//! computed from index columns.
+//! household status) or a per-opening one (see `profile`). The index keeps those values in its
+//! `rank` column (see `columns`), and the collectors in `rank` rank with the very same
+//! [`score_match`] over them, so the list is ranked in one pass and `score_pair` is only run for
+//! the answers shown, to explain them.
 
 use std::collections::{HashMap, HashSet};
 
@@ -24,6 +26,7 @@ use utoipa::ToSchema;
 use super::documents::{OpeningDoc, SkillDoc, WorkerDoc};
 use super::profile::{OpeningProfile, Role};
 use super::relatedness::{Relatedness, Relation, MIN_FIT};
+use super::schema::day_number;
 use crate::config::MatchWeights;
 use crate::domain::requirements::{CertificateRule, Requirements};
 use crate::domain::RegionCode;
@@ -202,7 +205,7 @@ pub fn accepted_as(w: &WorkerDoc, work_region: &str) -> Option<String> {
 
 /// A worker's skills merged by occupation: a course certifies a skill with no years of its
 /// own, and the worker's declared experience in the same occupation still counts.
-fn merged_skills(w: &WorkerDoc) -> Vec<SkillDoc> {
+pub fn merged_skills(w: &WorkerDoc) -> Vec<SkillDoc> {
     let mut merged: Vec<SkillDoc> = Vec::new();
     for s in &w.skills {
         match merged.iter_mut().find(|m| m.code == s.code) {
@@ -236,13 +239,39 @@ fn points(x: f32) -> f32 {
     x.round()
 }
 
-fn score_match(
-    skill: &SkillDoc,
+/// What a score reads of one (merged) skill: the same values whether they come from a stored
+/// document or from the index's `rank` column, so both give the same score to the bit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SkillInputs {
+    pub years: f32,
+    pub certified: bool,
+    /// Days since 1970 of the certificate, when certified and dated.
+    pub certified_day: Option<i64>,
+}
+
+impl SkillInputs {
+    pub fn of(skill: &SkillDoc) -> SkillInputs {
+        SkillInputs {
+            years: skill.years,
+            certified: skill.certified,
+            certified_day: skill
+                .certified_on
+                .filter(|_| skill.certified)
+                .map(day_number),
+        }
+    }
+}
+
+/// The score of one skill for one target trade at `fit` (already weighted by the role).
+/// `today` is a day number (see `schema::day_number`).
+#[inline]
+pub fn score_match(
+    skill: SkillInputs,
     fit: f32,
     title_words: usize,
     requirements: &Requirements,
     equity: f32,
-    today: NaiveDate,
+    today: i64,
     weights: &MatchWeights,
 ) -> ScoreParts {
     let (step, within) = experience_step(skill.years);
@@ -265,9 +294,9 @@ fn score_match(
         0.0
     };
     let band = occupation + certified + experience + title_words - shortfall;
-    let recent = match (skill.certified, skill.certified_on) {
+    let recent = match (skill.certified, skill.certified_day) {
         (true, Some(on)) => {
-            let days = (today - on).num_days();
+            let days = today - on;
             if (0..365).contains(&days) {
                 1.0 - days as f32 / 365.0
             } else {
@@ -291,6 +320,36 @@ fn score_match(
         experience_within_step,
         total: band + recent_training + equity + experience_within_step,
     }
+}
+
+/// The most `score_match` can give any skill of a worker whose skills reach experience step
+/// `step` at most and of which one is certified when `certified`, at a fit of `fit` at most.
+/// Every part is monotone in the fit and the step and the parts are added in the same order,
+/// so this bounds the score to the bit (see `rank`, which skips workers that cannot enter).
+#[inline]
+pub fn score_bound(
+    step: usize,
+    certified: bool,
+    fit: f32,
+    title_words: usize,
+    requirements: &Requirements,
+    weights: &MatchWeights,
+) -> f32 {
+    let occupation = points(weights.occupation * fit);
+    let certified_points = if certified {
+        points(weights.certified * certificate_factor(requirements.certificate) * fit)
+    } else {
+        0.0
+    };
+    let experience = points(weights.experience * step as f32 * fit);
+    let title_words = points(weights.title_words * title_words.min(TITLE_WORDS_COUNTED) as f32);
+    let band = occupation + certified_points + experience + title_words;
+    let recent_training = if certified {
+        weights.recent_training
+    } else {
+        0.0
+    };
+    band + recent_training + weights.equity + WITHIN_STEP
 }
 
 /// Exact score of a worker for an opening, with its explanation. `title_words` are the indexes
@@ -317,6 +376,7 @@ pub fn score_pair(
         .map(|t| t.word.clone())
         .collect();
     let equity = equity_factor(w.household_status.as_deref());
+    let today_day = day_number(today);
     let mut scored: Vec<Scored> = Vec::new();
     for skill in merged_skills(w) {
         for target in &profile.targets {
@@ -328,12 +388,12 @@ pub fn score_pair(
                 continue;
             }
             let parts = score_match(
-                &skill,
+                SkillInputs::of(&skill),
                 weighted_fit,
                 words.len(),
                 &profile.requirements,
                 equity,
-                today,
+                today_day,
                 &ranking.weights,
             );
             scored.push(Scored {
@@ -574,6 +634,51 @@ mod tests {
         assert!(e.occupations[0].certified);
         assert_eq!(e.certificate_age_days, Some(100));
         assert_eq!(e.score.experience, 4.0);
+    }
+
+    #[test]
+    fn the_bound_is_never_below_a_score() {
+        let weights = MatchWeights::default();
+        let today = day_number(today());
+        for rule in [
+            CertificateRule::None,
+            CertificateRule::Preferred,
+            CertificateRule::Required,
+        ] {
+            let requirements = Requirements {
+                certificate: rule,
+                min_years: 1.5,
+                ..Requirements::default()
+            };
+            for years in [0.0, 0.3, 0.5, 1.9, 2.0, 3.7, 6.99, 7.0, 11.9, 12.0, 30.0] {
+                for certified_day in [None, Some(today), Some(today - 100), Some(today - 900)] {
+                    for fit in [0.3, 0.4, 0.5, 0.6, 0.85, 1.0] {
+                        for words in 0..4 {
+                            let skill = SkillInputs {
+                                years,
+                                certified: certified_day.is_some(),
+                                certified_day,
+                            };
+                            let total =
+                                score_match(skill, fit, words, &requirements, 1.0, today, &weights)
+                                    .total;
+                            let step = experience_step(years).0;
+                            for best_fit in [fit, 1.0] {
+                                let bound = score_bound(
+                                    step,
+                                    skill.certified,
+                                    best_fit,
+                                    words,
+                                    &requirements,
+                                    &weights,
+                                );
+                                assert!(bound >= total, "{bound} < {total} for {skill:?} {fit}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

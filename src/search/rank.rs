@@ -1,0 +1,554 @@
+//! Ranking in one pass: tantivy collectors that score every document passing the query's
+//! filters from its `rank` column (see `columns`) with `score::score_match`, the function the
+//! explanations use, and keep the best `limit` of each segment. Only those are read from the
+//! document store afterwards, to be explained.
+//!
+//! The query's score carries the text part: each of the opening's title words is a should-clause
+//! on the workers' notes whose constant score is a power of two, so a document's score is the
+//! set of title words its notes contain (see `WordScores`). Openings carry their title words'
+//! hashes in the column instead, and a worker's note words are compared with them.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::Column;
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+
+use super::columns::{bound_of, code_text, OpeningColumns, WorkerColumns};
+use super::relatedness::MIN_FIT;
+use super::score::{score_bound, score_match, Ranking, SkillInputs, TITLE_WORDS_COUNTED};
+use crate::domain::requirements::Requirements;
+
+/// The `rank` and `id` fast fields' names (see `schema`).
+pub const RANK_FIELD: &str = "rank";
+pub const ID_FIELD: &str = "id";
+pub const BOUND_FIELD: &str = "rank_bound";
+
+/// Up to this many title words, each has its own bit in the query's score (a sum of distinct
+/// powers of two below 2^24 is exact in an f32); beyond, each counts 1 and the words found are
+/// looked up again for the answers only.
+pub const MASKED_WORDS: usize = 24;
+
+/// How a document's query score says which title words its notes contain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WordScores {
+    /// Word `i` scores 2^i: the score is the set of words found.
+    Mask,
+    /// Every word scores 1: the score is how many were found.
+    Count,
+}
+
+impl WordScores {
+    pub fn for_words(n: usize) -> WordScores {
+        if n <= MASKED_WORDS {
+            WordScores::Mask
+        } else {
+            WordScores::Count
+        }
+    }
+
+    /// The constant score of title word `i`'s clause.
+    pub fn clause_score(self, i: usize) -> f32 {
+        match self {
+            WordScores::Mask => (1u32 << i) as f32,
+            WordScores::Count => 1.0,
+        }
+    }
+
+    fn found(self, score: Score) -> usize {
+        match self {
+            WordScores::Mask => (score as u32).count_ones() as usize,
+            WordScores::Count => score as usize,
+        }
+    }
+}
+
+/// One ranked document: its score, its id (ties go to the lower) and where it is.
+#[derive(Clone, Copy, Debug)]
+pub struct Ranked {
+    pub total: f32,
+    pub id: i64,
+    pub addr: DocAddress,
+    /// The query's score (for candidates: which title words were found, see `WordScores`).
+    pub query_score: Score,
+}
+
+impl Ranked {
+    /// Best first: the higher score, then the lower id.
+    pub fn order(a: &Ranked, b: &Ranked) -> Ordering {
+        b.total.total_cmp(&a.total).then(a.id.cmp(&b.id))
+    }
+}
+
+/// Heap entry whose greatest is the worst kept.
+struct Worst(Ranked);
+
+impl PartialEq for Worst {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Worst {}
+impl PartialOrd for Worst {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Worst {
+    fn cmp(&self, other: &Self) -> Ordering {
+        Ranked::order(&self.0, &other.0)
+    }
+}
+
+/// The best `limit` documents seen, and how many were scored at all.
+struct TopK {
+    limit: usize,
+    heap: BinaryHeap<Worst>,
+}
+
+impl TopK {
+    fn new(limit: usize) -> TopK {
+        TopK {
+            limit,
+            heap: BinaryHeap::with_capacity(limit + 1),
+        }
+    }
+
+    /// Offers a document; its id is only read when it can be kept.
+    #[inline]
+    fn offer(
+        &mut self,
+        total: f32,
+        id: impl FnOnce() -> i64,
+        addr: DocAddress,
+        query_score: Score,
+    ) {
+        if self.limit == 0 {
+            return;
+        }
+        if self.heap.len() >= self.limit {
+            let worst = &self.heap.peek().expect("a full heap").0;
+            if total < worst.total {
+                return;
+            }
+            let entry = Ranked {
+                total,
+                id: id(),
+                addr,
+                query_score,
+            };
+            if Ranked::order(&entry, worst) == Ordering::Less {
+                self.heap.pop();
+                self.heap.push(Worst(entry));
+            }
+        } else {
+            self.heap.push(Worst(Ranked {
+                total,
+                id: id(),
+                addr,
+                query_score,
+            }));
+        }
+    }
+
+    /// The score a document must reach to be kept, once the heap is full.
+    #[inline]
+    fn threshold(&self) -> Option<f32> {
+        if self.heap.len() >= self.limit {
+            self.heap.peek().map(|w| w.0.total)
+        } else {
+            None
+        }
+    }
+
+    fn into_vec(self) -> Vec<Ranked> {
+        self.heap.into_iter().map(|w| w.0).collect()
+    }
+}
+
+/// Per-segment memo of how one side's occupation codes fit the other side's: `fits` holds, for
+/// each code seen, one weighted fit per item of the fixed side (NaN: no fit), computed once
+/// with `Relatedness::link`.
+struct FitMemo {
+    keys: Vec<u32>,
+    slots: Vec<u32>,
+    width: usize,
+    fits: Vec<f32>,
+    len: usize,
+}
+
+impl FitMemo {
+    fn new(width: usize) -> FitMemo {
+        FitMemo {
+            keys: vec![0; 64],
+            slots: vec![0; 64],
+            width,
+            fits: Vec::new(),
+            len: 0,
+        }
+    }
+
+    fn position(keys: &[u32], key: u32) -> usize {
+        let mask = keys.len() - 1;
+        let mut i = (key.wrapping_mul(0x9E37_79B1) >> 7) as usize & mask;
+        while keys[i] != 0 && keys[i] != key {
+            i = (i + 1) & mask;
+        }
+        i
+    }
+
+    /// The fits of `code`, computed by `make` (one value per item) the first time.
+    #[inline]
+    fn fits(&mut self, code: u32, make: impl FnOnce(&mut Vec<f32>)) -> &[f32] {
+        let key = code.wrapping_add(1);
+        let mut i = Self::position(&self.keys, key);
+        if self.keys[i] == 0 {
+            if (self.len + 1) * 2 > self.keys.len() {
+                self.grow();
+                i = Self::position(&self.keys, key);
+            }
+            let slot = self.fits.len() / self.width.max(1);
+            make(&mut self.fits);
+            self.fits.resize((slot + 1) * self.width, f32::NAN);
+            self.keys[i] = key;
+            self.slots[i] = slot as u32;
+            self.len += 1;
+        }
+        let start = self.slots[i] as usize * self.width;
+        &self.fits[start..start + self.width]
+    }
+
+    fn grow(&mut self) {
+        let size = self.keys.len() * 2;
+        let mut keys = vec![0; size];
+        let mut slots = vec![0; size];
+        for (k, s) in self.keys.iter().zip(&self.slots) {
+            if *k != 0 {
+                let i = Self::position(&keys, *k);
+                keys[i] = *k;
+                slots[i] = *s;
+            }
+        }
+        self.keys = keys;
+        self.slots = slots;
+    }
+}
+
+fn columns(reader: &SegmentReader) -> tantivy::Result<(Column<u64>, Column<i64>)> {
+    let fast = reader.fast_fields();
+    let max = reader.max_doc();
+    let rank = fast
+        .column_opt::<u64>(RANK_FIELD)?
+        .unwrap_or_else(|| Column::build_empty_column(max));
+    let ids = fast
+        .column_opt::<i64>(ID_FIELD)?
+        .unwrap_or_else(|| Column::build_empty_column(max));
+    Ok((rank, ids))
+}
+
+/// What candidates of one opening are ranked by, fixed for the request.
+pub struct CandidateQuestion {
+    pub ranking: Arc<Ranking>,
+    /// The opening's target trades and their role weights.
+    pub targets: Vec<(String, f32)>,
+    pub requirements: Requirements,
+    /// Day number of today.
+    pub today: i64,
+    pub words: WordScores,
+    pub limit: usize,
+}
+
+impl CandidateQuestion {
+    /// The best role weight of any target: no worker's weighted fit is higher.
+    fn best_fit(&self) -> f32 {
+        self.targets.iter().map(|(_, w)| *w).fold(0.0, f32::max)
+    }
+}
+
+/// Top `limit` workers for an opening, and how many passed (had a fitting trade).
+pub struct CandidateRanker(pub Arc<CandidateQuestion>);
+
+pub struct CandidateSegment {
+    q: Arc<CandidateQuestion>,
+    segment: SegmentOrdinal,
+    /// Score bounds by (title words found, bound value), filled as met.
+    bounds: Vec<f32>,
+    best_fit: f32,
+    bound: Column<u64>,
+    rank: Column<u64>,
+    ids: Column<i64>,
+    memo: FitMemo,
+    worker: WorkerColumns,
+    top: TopK,
+    passed: usize,
+}
+
+impl Collector for CandidateRanker {
+    type Fruit = (usize, Vec<Ranked>);
+    type Child = CandidateSegment;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<CandidateSegment> {
+        let (rank, ids) = columns(reader)?;
+        let bound = reader
+            .fast_fields()
+            .column_opt::<u64>(BOUND_FIELD)?
+            .unwrap_or_else(|| Column::build_empty_column(reader.max_doc()));
+        Ok(CandidateSegment {
+            q: self.0.clone(),
+            segment,
+            bounds: Vec::new(),
+            best_fit: self.0.best_fit(),
+            bound,
+            rank,
+            ids,
+            memo: FitMemo::new(self.0.targets.len()),
+            worker: WorkerColumns::default(),
+            top: TopK::new(self.0.limit),
+            passed: 0,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<(usize, Vec<Ranked>)>) -> tantivy::Result<Self::Fruit> {
+        Ok(merge(fruits, self.0.limit))
+    }
+}
+
+fn merge(fruits: Vec<(usize, Vec<Ranked>)>, limit: usize) -> (usize, Vec<Ranked>) {
+    let passed = fruits.iter().map(|(n, _)| n).sum();
+    let mut all: Vec<Ranked> = fruits.into_iter().flat_map(|(_, top)| top).collect();
+    all.sort_by(Ranked::order);
+    all.truncate(limit);
+    (passed, all)
+}
+
+impl SegmentCollector for CandidateSegment {
+    type Fruit = (usize, Vec<Ranked>);
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        let q = &*self.q;
+        let words = q.words.found(score);
+        // The query admits exactly the workers with a fitting trade: every one has passed.
+        self.passed += 1;
+        // Once the heap is full, a worker whose best possible score cannot reach it is skipped
+        // without reading its skills.
+        if let Some(threshold) = self.top.threshold() {
+            let value = self.bound.first(doc).unwrap_or(u64::MAX) & 0b1111;
+            let key = words.min(TITLE_WORDS_COUNTED) * 16 + value as usize;
+            if self.bounds.len() <= key {
+                self.bounds.resize(key + 1, f32::NAN);
+            }
+            if self.bounds[key].is_nan() {
+                let (step, certified) = bound_of(value);
+                self.bounds[key] = score_bound(
+                    step,
+                    certified,
+                    self.best_fit,
+                    words,
+                    &q.requirements,
+                    &q.ranking.weights,
+                );
+            }
+            if self.bounds[key] < threshold {
+                return;
+            }
+        }
+        self.worker.read(self.rank.values_for_doc(doc));
+        let mut best: Option<f32> = None;
+        for skill in &self.worker.skills {
+            let fits = self.memo.fits(skill.code, |out| {
+                let code = code_text(skill.code);
+                out.extend(q.targets.iter().map(|(target, weight)| {
+                    q.ranking
+                        .related
+                        .link(&code, target)
+                        .map(|l| l.fit * weight)
+                        .filter(|f| *f >= MIN_FIT)
+                        .unwrap_or(f32::NAN)
+                }));
+            });
+            for fit in fits.iter().filter(|f| !f.is_nan()) {
+                let total = score_match(
+                    skill.inputs,
+                    *fit,
+                    words,
+                    &q.requirements,
+                    self.worker.equity,
+                    q.today,
+                    &q.ranking.weights,
+                )
+                .total;
+                best = Some(best.map_or(total, |b| b.max(total)));
+            }
+        }
+        debug_assert!(best.is_some(), "an admitted worker without a fitting trade");
+        if let Some(total) = best {
+            let ids = &self.ids;
+            self.top.offer(
+                total,
+                || ids.first(doc).unwrap_or(i64::MAX),
+                DocAddress::new(self.segment, doc),
+                score,
+            );
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        (self.passed, self.top.into_vec())
+    }
+}
+
+/// What a worker's matches are ranked by, fixed for the request.
+pub struct MatchQuestion {
+    pub ranking: Arc<Ranking>,
+    /// The worker's skills, merged by occupation: code and what the score reads.
+    pub skills: Vec<(String, SkillInputs)>,
+    pub equity: f32,
+    /// Sorted hashes (`columns::term_hash`) of the words of the worker's notes.
+    pub notes: Vec<u64>,
+    pub today: i64,
+    pub limit: usize,
+}
+
+/// Top `limit` openings for a worker.
+pub struct MatchRanker(pub Arc<MatchQuestion>);
+
+pub struct MatchSegment {
+    q: Arc<MatchQuestion>,
+    segment: SegmentOrdinal,
+    rank: Column<u64>,
+    ids: Column<i64>,
+    memo: FitMemo,
+    opening: OpeningColumns,
+    requirements: Requirements,
+    top: TopK,
+    passed: usize,
+}
+
+impl Collector for MatchRanker {
+    type Fruit = (usize, Vec<Ranked>);
+    type Child = MatchSegment;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<MatchSegment> {
+        let (rank, ids) = columns(reader)?;
+        Ok(MatchSegment {
+            q: self.0.clone(),
+            segment,
+            rank,
+            ids,
+            memo: FitMemo::new(self.0.skills.len()),
+            opening: OpeningColumns::default(),
+            requirements: Requirements::default(),
+            top: TopK::new(self.0.limit),
+            passed: 0,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<(usize, Vec<Ranked>)>) -> tantivy::Result<Self::Fruit> {
+        Ok(merge(fruits, self.0.limit))
+    }
+}
+
+impl SegmentCollector for MatchSegment {
+    type Fruit = (usize, Vec<Ranked>);
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        let q = &*self.q;
+        self.opening.read(self.rank.values_for_doc(doc), &q.notes);
+        self.requirements.certificate = self.opening.certificate;
+        self.requirements.min_years = self.opening.min_years;
+        let mut best: Option<f32> = None;
+        for target in &self.opening.targets {
+            let weight = target.role.weight();
+            let fits = self.memo.fits(target.code, |out| {
+                let code = code_text(target.code);
+                out.extend(q.skills.iter().map(|(skill, _)| {
+                    q.ranking
+                        .related
+                        .link(skill, &code)
+                        .map_or(f32::NAN, |l| l.fit)
+                }));
+            });
+            for (fit, (_, inputs)) in fits.iter().zip(&q.skills) {
+                let weighted = fit * weight;
+                // NaN (no fit) is never at least the minimum.
+                if weighted.is_nan() || weighted < MIN_FIT {
+                    continue;
+                }
+                let total = score_match(
+                    *inputs,
+                    weighted,
+                    self.opening.title_words,
+                    &self.requirements,
+                    q.equity,
+                    q.today,
+                    &q.ranking.weights,
+                )
+                .total;
+                best = Some(best.map_or(total, |b| b.max(total)));
+            }
+        }
+        if let Some(total) = best {
+            self.passed += 1;
+            let ids = &self.ids;
+            self.top.offer(
+                total,
+                || ids.first(doc).unwrap_or(i64::MAX),
+                DocAddress::new(self.segment, doc),
+                0.0,
+            );
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        (self.passed, self.top.into_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_memo_keeps_each_codes_fits() {
+        let mut memo = FitMemo::new(2);
+        for code in 1..500u32 {
+            let fits = memo.fits(code * 7, |out| out.extend([code as f32, f32::NAN]));
+            assert_eq!(fits[0], code as f32);
+        }
+        for code in 1..500u32 {
+            let fits = memo.fits(code * 7, |_| panic!("computed twice"));
+            assert_eq!(fits[0], code as f32);
+            assert!(fits[1].is_nan());
+        }
+    }
+
+    #[test]
+    fn the_heap_keeps_the_best_and_breaks_ties_on_the_lower_id() {
+        let mut top = TopK::new(3);
+        for (total, id) in [(5.0, 9), (7.0, 4), (5.0, 2), (1.0, 1), (5.0, 3), (7.0, 8)] {
+            top.offer(total, || id, DocAddress::new(0, id as u32), 0.0);
+        }
+        let mut kept = top.into_vec();
+        kept.sort_by(Ranked::order);
+        let kept: Vec<(f32, i64)> = kept.iter().map(|r| (r.total, r.id)).collect();
+        assert_eq!(kept, vec![(7.0, 4), (7.0, 8), (5.0, 2)]);
+    }
+}
