@@ -98,7 +98,12 @@ pub async fn candidates_page(
     let notice = if query.contains_key("invited") {
         Some(j.invited_notice.to_string())
     } else {
-        query.get("refused").map(|m| m.clone())
+        // Only known words, never text from the address.
+        query.get("refused").map(|code| match code.as_str() {
+            "already_exists" => j.already_has_application.to_string(),
+            "unavailable" => j.worker_unavailable.to_string(),
+            _ => j.candidates_not_open.to_string(),
+        })
     };
     render(&CandidatesPage {
         l: Layout::new(&viewer),
@@ -143,16 +148,14 @@ pub async fn invite_submit(
         Ok(_) => Ok(see_other(&format!("{back}?invited={worker_id}"))),
         // Invited already (a second tap), or the worker is no longer available: say so on the
         // list rather than on an error page.
-        Err(e)
-            if e.code == ErrorCode::AlreadyExists
-                || e.code == ErrorCode::ValidationFailed
-                || e.code == ErrorCode::Conflict =>
-        {
-            let message = e.body(viewer.lang).message;
-            Ok(see_other(&format!(
-                "{back}?refused={}",
-                super::percent_encode_query(&message)
-            )))
+        Err(e) if e.code == ErrorCode::AlreadyExists => {
+            Ok(see_other(&format!("{back}?refused=already_exists")))
+        }
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            Ok(see_other(&format!("{back}?refused=unavailable")))
+        }
+        Err(e) if e.code == ErrorCode::Conflict => {
+            Ok(see_other(&format!("{back}?refused=not_open")))
         }
         Err(e) => Err(e.into()),
     }

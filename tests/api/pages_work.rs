@@ -235,7 +235,7 @@ async fn matches_say_why_in_plain_words_and_a_double_tap_applies_once() {
     let page = pc.get(&format!("/openings/{opening}")).await;
     assert!(!page.body.contains(&action), "{}", page.body);
     assert!(page.body.contains("你的申请"), "{}", page.body);
-    // A form without its key is refused; so is an employer applying.
+    // A form without its key is refused.
     let bad = pc.post(&action, &[("csrf", csrf.as_str())]).await;
     assert_eq!(bad.status, 400);
 }
@@ -501,10 +501,20 @@ async fn an_employer_posts_an_opening_invites_and_records_a_placement_through_th
         )
         .await;
     assert!(
-        twice.location().contains("refused="),
+        twice.location().ends_with("refused=already_exists"),
         "{}",
         twice.location()
     );
+    let shown = emp.get(twice.location()).await;
+    assert!(shown.body.contains("已在申请进度中"));
+    // Applying is a worker's act: the employer's page session is refused.
+    let apply = emp
+        .post(
+            &format!("/openings/{opening}/apply"),
+            &[("csrf", &candidates.csrf()), ("key", "k-1")],
+        )
+        .await;
+    assert_eq!(apply.status, 404);
     let again = emp
         .get(&format!("/employer/openings/{opening}/candidates"))
         .await;
