@@ -211,7 +211,8 @@ pub async fn pipeline_page(
     let id: i64 = path.parse().map_err(|_| PageError::NotFound)?;
     let lang = viewer.lang;
     let opening = openings::get(&state, user, id).await?;
-    let rows = apps::of_opening(&state, user, id, None, 500).await?;
+    // The newest 100: each is read with its moves, as `GET /applications/{id}` answers it.
+    let rows = apps::of_opening(&state, user, id, None, 100).await?;
     let names = apps::masked_names(&state, user, &rows).await?;
     let mark: Option<i64> = query.get("moved").and_then(|v| v.parse().ok());
     let mut stages: Vec<Stage> = STAGES

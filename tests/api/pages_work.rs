@@ -580,7 +580,7 @@ async fn an_employer_posts_an_opening_invites_and_records_a_placement_through_th
         "the phone, now the worker accepted"
     );
     let form = emp.get(&format!("/applications/{id}/placement")).await;
-    let started = (today - Duration::days(40)).to_string();
+    let started = (today - Duration::days(100)).to_string();
     let bad = emp
         .post(
             &format!("/applications/{id}/placement"),
@@ -611,7 +611,8 @@ async fn an_employer_posts_an_opening_invites_and_records_a_placement_through_th
         "placed once"
     );
 
-    // Follow-ups due: month 1. A bad answer is refused beside the field; a good one recorded.
+    // Follow-ups due: months 1 and 3. The employer answers one (a bad answer first, refused
+    // beside the field), the worker the other.
     let due = emp.get("/employer/followups").await;
     assert!(due.body.contains("马**"), "{}", due.body);
     let start = due.body.find("href=\"/followups/").unwrap() + "href=\"".len();
@@ -649,14 +650,59 @@ async fn an_employer_posts_an_opening_invites_and_records_a_placement_through_th
         .await;
     assert_eq!(done.location(), "/employer/followups?saved=1");
     let due = emp.get(done.location()).await;
-    assert!(
-        due.body.contains("回访已记录") && !due.body.contains("马**"),
+    assert!(due.body.contains("回访已记录"), "{}", due.body);
+    assert_eq!(
+        due.body.matches("href=\"/followups/").count(),
+        1,
         "{}",
         due.body
     );
-    // The worker sees it answered.
+    // The worker sees one answered and answers the other, in English this time.
+    worker.lang = "en";
     let theirs = worker.get("/me/followups").await;
-    assert!(theirs.body.contains("已回答"), "{}", theirs.body);
+    assert!(theirs.body.contains("Answered"), "{}", theirs.body);
+    let start = theirs.body.find("href=\"/followups/").unwrap() + "href=\"".len();
+    let end = theirs.body[start..].find('"').unwrap() + start;
+    let link = theirs.body[start..end].to_string();
+    let path = link.split('?').next().unwrap().to_string();
+    let form = worker.get(&link).await;
+    let refused = worker
+        .post(
+            &path,
+            &[
+                ("csrf", &form.csrf()),
+                ("employment", "other_employer"),
+                ("monthly_wage", "lots"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("id=\"monthly_wage-error\"")
+            && refused.body.contains("Enter a number"),
+        "{}",
+        refused.body
+    );
+    let done = worker
+        .post(
+            &path,
+            &[
+                ("csrf", &form.csrf()),
+                ("employment", "other_employer"),
+                ("monthly_wage", "7600"),
+            ],
+        )
+        .await;
+    assert_eq!(done.location(), "/me/followups?saved=1");
+    let theirs = worker.get(done.location()).await;
+    assert!(
+        theirs.body.contains("Follow-up recorded"),
+        "{}",
+        theirs.body
+    );
+    assert!(!theirs.body.contains("href=\"/followups/"), "both answered");
+    let due = emp.get("/employer/followups").await;
+    assert!(!due.body.contains("马**"), "{}", due.body);
 
     // Another employer sees none of it.
     let other_code = employer_invitation(&app, &admin).await;

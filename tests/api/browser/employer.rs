@@ -128,6 +128,8 @@ async fn employer_story(js: Js) {
         b.type_into("称呼", "刘经理").await;
         b.press("开通账号").await;
         b.press("我的岗位").await;
+        b.wait_for_text("还没有发布岗位").await;
+        b.screenshot("employer-openings").await;
         b.press("发布新岗位").await;
         b.type_into("岗位名称", "招电焊工 持证上岗").await;
         if b.js == Js::Off {
@@ -188,6 +190,7 @@ async fn employer_story(js: Js) {
         b.screenshot("pipeline").await;
         b.press("登记上岗").await;
         b.type_into("约定月薪（元）", "7000").await;
+        b.screenshot("placement-form").await;
         b.press("登记上岗").await;
         b.wait_for_text("已登记上岗，回访已排期").await;
         b.press("待回访").await;

@@ -103,6 +103,12 @@ async fn seeker_story(js: Js) {
         b.press("接受邀请").await;
         b.wait_for_text("已更新").await;
         assert!(!b.body_text().await.contains("接受邀请"));
+        b.goto("/me/followups").await;
+        b.wait_for_text("上岗回访").await;
+        b.screenshot("my-followups").await;
+        b.goto("/me/claim").await;
+        b.wait_for_text("认领码").await;
+        b.screenshot("claim").await;
         b
     })
     .await;
