@@ -373,6 +373,13 @@ pub async fn placement_submit(
                     opening.id
                 )))
             }
+            // Sent twice (a double tap): the first recorded it.
+            Err(e) if e.code == ErrorCode::AlreadyExists => {
+                return Ok(see_other(&format!(
+                    "/employer/openings/{}/applications?placed={id}",
+                    opening.id
+                )))
+            }
             Err(e) if e.code == ErrorCode::ValidationFailed => {
                 errors = field_errors(lang, &e.details);
             }

@@ -503,3 +503,109 @@ async fn the_new_pages_stay_within_their_weight_budgets() {
     let first = &report[0].1;
     assert!(first.0 <= FIRST_HTML_BUDGET, "matches HTML {} B", first.0);
 }
+
+/// An employer signed in through the invitation page.
+async fn employer_pages<'a>(app: &'a TestApp, admin: &str) -> PageClient<'a> {
+    let code = employer_invitation(app, admin).await;
+    let mut emp = PageClient::new(app);
+    let page = emp.get("/invitation").await;
+    let answer = emp
+        .post(
+            "/invitation",
+            &[
+                ("csrf", &page.csrf()),
+                ("code", &code),
+                ("phone", &unique_phone()),
+                ("password", TEST_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    emp
+}
+
+#[tokio::test]
+async fn an_opening_is_edited_and_a_stale_form_gets_the_latest_version() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let mut emp = employer_pages(&app, &admin).await;
+    let (id, _) = post_opening(&app, &token(&emp), "招电焊工 包吃住").await;
+    let edit = format!("/employer/openings/{id}/edit");
+    let form = emp.get(&edit).await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("value=\"招电焊工 包吃住\""));
+    assert!(
+        form.body
+            .contains("<option value=\"6-18-02-04\" selected>焊工</option>"),
+        "the chosen occupation stays chosen: {}",
+        form.body
+    );
+    let version = form.input_value("version").unwrap();
+    let today = Local::now().date_naive();
+    let fields = |title: &str, status: &str, version: &str| -> Vec<(String, String)> {
+        [
+            ("csrf", form.csrf()),
+            ("title", title.to_string()),
+            ("occupation", "6-18-02-04".into()),
+            ("work_p", "440000".into()),
+            ("work_c", "440100".into()),
+            ("work_x", "440106".into()),
+            ("wage_min", "6500".into()),
+            ("wage_max", "8500".into()),
+            ("headcount", "5".into()),
+            ("start_date", (today + Duration::days(10)).to_string()),
+            ("deadline", (today + Duration::days(8)).to_string()),
+            ("status", status.to_string()),
+            ("version", version.to_string()),
+            ("intent", "save".into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    };
+    async fn send(
+        pc: &mut PageClient<'_>,
+        path: &str,
+        f: Vec<(String, String)>,
+    ) -> crate::pages::PageAnswer {
+        let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        pc.post(path, &refs).await
+    }
+    let saved = send(&mut emp, &edit, fields("招电焊工 月结", "open", &version)).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let o: Value = app
+        .get_auth(&format!("/api/v1/openings/{id}"), &token(&emp))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(o["title"], "招电焊工 月结");
+    assert_eq!(o["wage_min"], 6500);
+    // The same old form again (another tab): the latest version is shown, and why.
+    let stale = send(&mut emp, &edit, fields("招电焊工 旧的", "open", &version)).await;
+    assert_eq!(stale.status, 422);
+    assert!(stale.body.contains("刚被别人修改过"), "{}", stale.body);
+    assert!(
+        stale.body.contains("value=\"招电焊工 月结\""),
+        "{}",
+        stale.body
+    );
+    // A status move the rules refuse is answered beside the status.
+    let fresh = emp.get(&edit).await;
+    let version = fresh.input_value("version").unwrap();
+    let back = send(&mut emp, &edit, fields("招电焊工 月结", "draft", &version)).await;
+    assert_eq!(back.status, 422);
+    assert!(back.body.contains("id=\"status-error\""), "{}", back.body);
+    let closed = send(&mut emp, &edit, fields("招电焊工 月结", "closed", &version)).await;
+    assert_eq!(closed.status, 303, "{}", closed.body);
+    let candidates = emp
+        .get(&format!("/employer/openings/{id}/candidates"))
+        .await;
+    assert!(
+        candidates.body.contains("岗位没有在招聘"),
+        "{}",
+        candidates.body
+    );
+    let list = emp.get("/employer/openings").await;
+    assert!(list.body.contains("已停止招聘"), "{}", list.body);
+}
