@@ -423,6 +423,75 @@ async fn run(
     ))
 }
 
+/// Prefix of the keys page forms carry, so they never meet a client's `Idempotency-Key`.
+const PAGE_KEY_PREFIX: &str = "page:";
+
+/// A page form's submit, run at most once per key. The form carries a fresh key in a hidden
+/// field (pages have no headers to set); the first submit claims it and runs `work`, which
+/// answers the page to go to next; a repeat (a double tap, a resend after a lost answer) waits
+/// for the first to finish and gets the same page. An error releases the key, as a 4xx would
+/// not for the API: a page shows the error and the same form may be sent again.
+pub async fn page_once<F, Fut>(
+    pool: &Pool,
+    account_id: i64,
+    key: &str,
+    request: &str,
+    work: F,
+) -> Result<String, ApiError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<String, ApiError>>,
+{
+    let key = format!("{PAGE_KEY_PREFIX}{key}");
+    parse_key(&HeaderValue::from_str(&key).map_err(|_| ApiError::new(ErrorCode::BadRequest))?)?;
+    let hash = request_hash("POST", request, "", b"");
+    let mut work = Some(work);
+    // The first submit usually answers within a second; wait up to ten for it.
+    for _ in 0..100 {
+        match claim(pool, account_id, &key, &hash).await? {
+            Claim::Run => {
+                let pending = Pending {
+                    pool: pool.clone(),
+                    account_id,
+                    key: key.clone(),
+                    armed: true,
+                };
+                let Some(work) = work.take() else {
+                    return Err(ApiError::internal("page key claimed twice"));
+                };
+                return match work().await {
+                    Ok(location) => {
+                        let stored = store(
+                            pool,
+                            account_id,
+                            &key,
+                            StatusCode::SEE_OTHER,
+                            location.as_bytes(),
+                            None,
+                        )
+                        .await;
+                        if let Err(e) = stored {
+                            tracing::error!(error = %e, "storing a page form's answer");
+                        }
+                        pending.finish();
+                        Ok(location)
+                    }
+                    Err(e) => {
+                        pending.release().await;
+                        Err(e)
+                    }
+                };
+            }
+            Claim::Replay { body, .. } => return Ok(String::from_utf8_lossy(&body).into_owned()),
+            Claim::Refuse(e) if e.code == ErrorCode::IdempotencyInProgress => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Claim::Refuse(e) => return Err(e),
+        }
+    }
+    Err(ApiError::new(ErrorCode::IdempotencyInProgress).retry_after(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

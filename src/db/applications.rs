@@ -530,3 +530,34 @@ pub async fn find_dispatch(client: &impl GenericClient, id: i64) -> DbResult<Opt
         application_ids: r.get("apps"),
     }))
 }
+
+/// A worker's placements (newest first), with the title of each one's opening.
+pub async fn placements_of_worker(
+    client: &impl GenericClient,
+    worker_id: i64,
+) -> DbResult<Vec<(i64, String)>> {
+    Ok(client
+        .query(
+            "SELECT p.id, o.title FROM placements p JOIN openings o ON o.id = p.opening_id
+             WHERE p.worker_id = $1 ORDER BY p.id DESC LIMIT 20",
+            &[&worker_id],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect())
+}
+
+/// The placement recorded for an application, if any.
+pub async fn placement_of_application(
+    client: &impl GenericClient,
+    application_id: i64,
+) -> DbResult<Option<i64>> {
+    Ok(client
+        .query_opt(
+            "SELECT id FROM placements WHERE application_id = $1",
+            &[&application_id],
+        )
+        .await?
+        .map(|r| r.get(0)))
+}

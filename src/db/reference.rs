@@ -118,3 +118,20 @@ pub async fn region_names(
         })
         .collect())
 }
+
+/// Short names of regions (广州市, 化隆回族自治县), for reasons that fit on one line.
+pub async fn region_short_names(
+    client: &impl GenericClient,
+    codes: &[String],
+) -> DbResult<HashMap<String, String>> {
+    if codes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = client
+        .query(
+            "SELECT code, name FROM regions WHERE code = ANY($1)",
+            &[&codes],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::policy::{self, CandidatePool};
-use crate::auth::{AdminOnly, AnyUser, Auth, WorkerOnly};
+use crate::auth::{AdminOnly, AnyUser, Auth, Principal, WorkerOnly};
 use crate::db::openings;
 use crate::domain::requirements::{requirements, CertificateRule, Requirements};
 use crate::domain::{OccupationCode, RegionCode};
@@ -97,7 +97,19 @@ pub async fn candidates(
     query: web::Query<MatchQuery>,
 ) -> ApiResult<web::Json<CandidateList>> {
     let limit = match_limit(query.limit)?;
-    let id = path.into_inner();
+    let list = candidate_list(&state, &user, path.into_inner(), limit, query.after_change).await?;
+    Ok(web::Json(list))
+}
+
+/// The candidate list of an opening for `user`, as `GET /openings/{id}/candidates` answers it
+/// (the route and the employer's page both call this).
+pub async fn candidate_list(
+    state: &AppState,
+    user: &Principal,
+    id: i64,
+    limit: usize,
+    after_change: Option<i64>,
+) -> ApiResult<CandidateList> {
     let client = state.pool.get().await?;
     // One read: the searchable form of an open opening carries its employer for the check.
     let open = documents::load_openings(&**client, &[id]).await?.pop();
@@ -106,10 +118,10 @@ pub async fn candidates(
         let opening = openings::find(&client, id)
             .await?
             .ok_or_else(ApiError::not_found)?;
-        policy::candidate_pool(&user, &opening)?;
+        policy::candidate_pool(user, &opening)?;
         drop(client);
-        wait_for_change(&state, query.after_change).await?;
-        return Ok(web::Json(CandidateList {
+        wait_for_change(state, after_change).await?;
+        return Ok(CandidateList {
             opening_id: id,
             opening_status: opening.status,
             visible_change: state.search.visible_change(),
@@ -126,11 +138,11 @@ pub async fn candidates(
             ),
             passed_filters: 0,
             items: Vec::new(),
-        }));
+        });
     };
     drop(client);
-    let pool = policy::candidate_pool_of(&user, doc.employer_id)?;
-    wait_for_change(&state, query.after_change).await?;
+    let pool = policy::candidate_pool_of(user, doc.employer_id)?;
+    wait_for_change(state, after_change).await?;
     let visible_change = state.search.visible_change();
     let scope = match pool {
         CandidatePool::HomeIn(region) => Some(region.as_str().to_string()),
@@ -158,7 +170,7 @@ pub async fn candidates(
         .map_err(ApiError::internal)?;
     let (found, doc) = (&answer.0, &answer.1);
     let profile = OpeningProfile::of(doc);
-    Ok(web::Json(CandidateList {
+    Ok(CandidateList {
         opening_id: id,
         opening_status: "open".into(),
         visible_change,
@@ -167,7 +179,7 @@ pub async fn candidates(
         requirements: profile.requirements,
         passed_filters: found.passed_filters,
         items: found.items.clone(),
-    }))
+    })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -194,21 +206,34 @@ pub async fn my_matches(
     query: web::Query<MatchQuery>,
 ) -> ApiResult<web::Json<MatchList>> {
     let limit = match_limit(query.limit)?;
-    policy::may_keep_own_profile(&user)?;
+    Ok(web::Json(
+        match_list(&state, &user, limit, query.after_change).await?,
+    ))
+}
+
+/// The signed-in worker's matches, as `GET /me/matches` answers them (the route and the
+/// worker's page both call this). No profile yet: 404.
+pub async fn match_list(
+    state: &AppState,
+    user: &Principal,
+    limit: usize,
+    after_change: Option<i64>,
+) -> ApiResult<MatchList> {
+    policy::may_keep_own_profile(user)?;
     let client = state.pool.get().await?;
     // One read: the worker's status and, when available, its searchable form.
     let (worker_status, doc) = documents::load_worker_of_account(&**client, user.account_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     drop(client);
-    wait_for_change(&state, query.after_change).await?;
+    wait_for_change(state, after_change).await?;
     let visible_change = state.search.visible_change();
     let Some(doc) = doc else {
-        return Ok(web::Json(MatchList {
+        return Ok(MatchList {
             worker_status,
             visible_change,
             items: Vec::new(),
-        }));
+        });
     };
     let ranking = state.search.ranking.clone();
     let today = today();
@@ -222,11 +247,11 @@ pub async fn my_matches(
         .map_err(ApiError::internal)?
         .as_ref()
         .clone();
-    Ok(web::Json(MatchList {
+    Ok(MatchList {
         worker_status,
         visible_change,
         items,
-    }))
+    })
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -311,3 +311,23 @@ pub async fn of_opening(
     policy::may_list_applications(p, &opening)?;
     Ok(apps::list(&client, None, Some(opening.id), before, limit).await?)
 }
+
+/// The masked names (surname only, as candidate lists show them) of the workers of
+/// applications the caller may read, by worker id.
+pub async fn masked_names(
+    state: &AppState,
+    p: &Principal,
+    applications: &[Application],
+) -> ApiResult<std::collections::HashMap<i64, String>> {
+    let client = state.pool.get().await?;
+    let mut names = std::collections::HashMap::new();
+    for a in applications {
+        if policy::may_read_application(p, a).is_err() {
+            continue;
+        }
+        if let Some(w) = workers::find(&client, a.worker_id).await? {
+            names.insert(a.worker_id, crate::search::documents::mask_name(&w.name));
+        }
+    }
+    Ok(names)
+}

@@ -365,3 +365,51 @@ pub async fn dispatch(
     tx.commit().await?;
     Ok(dispatch)
 }
+
+/// The caller's own placements (a worker's), newest first, each with its opening's title.
+pub async fn mine(state: &AppState, p: &Principal) -> ApiResult<Vec<(String, Placement)>> {
+    policy::may_keep_own_profile(p)?;
+    let client = state.pool.get().await?;
+    let Some(worker) = workers::find_by_account(&client, p.account_id).await? else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (id, title) in apps::placements_of_worker(&client, worker.id).await? {
+        let Some(placement) = apps::find_placement(&client, id).await? else {
+            continue;
+        };
+        policy::may_read_placement(p, &placement, &worker)?;
+        out.push((title, placement));
+    }
+    Ok(out)
+}
+
+/// One follow-up, for whoever may record it (the answer form shows it first).
+pub async fn followup(
+    state: &AppState,
+    p: &Principal,
+    followup_id: i64,
+) -> ApiResult<apps::Followup> {
+    let client = state.pool.get().await?;
+    let ctx = apps::find_followup(&client, followup_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    policy::may_record_followup(p, &ctx)?;
+    Ok(ctx.followup)
+}
+
+/// The placement recorded for an application, for whoever may read it; `None` when there is
+/// none yet.
+pub async fn of_application(
+    state: &AppState,
+    p: &Principal,
+    application_id: i64,
+) -> ApiResult<Option<Placement>> {
+    let client = state.pool.get().await?;
+    let Some(id) = apps::placement_of_application(&client, application_id).await? else {
+        return Ok(None);
+    };
+    let (placement, worker) = placement_and_worker(&client, id).await?;
+    policy::may_read_placement(p, &placement, &worker)?;
+    Ok(Some(placement))
+}

@@ -20,6 +20,7 @@ use crate::state::AppState;
 #[template(path = "signin.html")]
 pub struct SignInPage {
     pub l: Layout,
+    pub j: &'static super::jobs_text::JobsText,
     pub next: String,
     pub phone: String,
     pub form_error: Option<String>,
@@ -41,6 +42,7 @@ pub async fn sign_in_page(
     }
     render(&SignInPage {
         l: Layout::new(&viewer),
+        j: super::jobs_text::jobs_text(viewer.lang),
         next: safe_back(&query.next),
         phone: String::new(),
         form_error: None,
@@ -114,6 +116,7 @@ pub async fn sign_in_submit(
         status,
         &SignInPage {
             l: Layout::new(&viewer),
+            j: super::jobs_text::jobs_text(viewer.lang),
             next: safe_back(&f.next),
             phone: f.phone,
             form_error,

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::session::{cookie, secure_cookies, set_cookies};
 use super::{render, safe_back, Layout, PageError, Viewer};
+use crate::auth::{EmployerStaff, RoleSet, WorkerOnly};
 use crate::i18n::{Lang, LANG_COOKIE};
 use crate::state::AppState;
 
@@ -13,11 +14,22 @@ use crate::state::AppState;
 #[template(path = "home.html")]
 pub struct HomePage {
     pub l: Layout,
+    /// What the signed-in person can do here, in a sentence.
+    pub intro: &'static str,
 }
 
 pub async fn home(viewer: Viewer) -> Result<HttpResponse, PageError> {
+    let t = super::text::text(viewer.lang);
+    let intro = match &viewer.principal {
+        Some(p) if super::may(p, EmployerStaff::ROLES) => {
+            super::jobs_text::jobs_text(viewer.lang).employer_home_intro
+        }
+        Some(p) if super::may(p, WorkerOnly::ROLES) => t.home_intro_worker,
+        _ => t.home_intro_staff,
+    };
     render(&HomePage {
         l: Layout::new(&viewer),
+        intro,
     })
 }
 

@@ -4,11 +4,19 @@
 //! work with JavaScript off; htmx only swaps parts of a page, and a request carrying `HX-Request`
 //! gets just the fragment. Sessions, cookies and CSRF: `session.rs`; assets: `assets.rs`.
 
+pub mod applications;
 pub mod assets;
 pub mod auth;
+pub mod candidates;
+pub mod claim;
+pub mod employer;
 pub mod home;
+pub mod jobs;
+pub mod jobs_text;
+pub mod matches;
 pub mod openings;
 pub mod profile;
+pub mod reasons;
 pub mod session;
 pub mod text;
 
@@ -44,7 +52,8 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
             web::get().to(profile::occupation_options),
         )
         .route("/fragments/regions", web::get().to(profile::region_picker))
-        .route("/openings/{id}", web::get().to(openings::opening_page));
+        .route("/openings/{id}", web::get().to(openings::opening_page))
+        .configure(jobs::mount);
 }
 
 /// What every page's frame needs: words, asset URLs, the CSRF token, who is signed in.
@@ -76,6 +85,7 @@ impl Layout {
                     label: t.my_profile,
                 });
             }
+            links.extend(jobs::nav_links(p, viewer.lang));
         }
         let other = match viewer.lang {
             Lang::Zh => "en",

@@ -19,6 +19,44 @@ pub struct OpeningPage {
     pub place: String,
     pub required: String,
     pub nice: String,
+    pub j: &'static super::jobs_text::JobsText,
+    /// What a job seeker may do here: apply, or see their application.
+    pub apply: Option<ApplyBox>,
+}
+
+pub struct ApplyBox {
+    /// A fresh key for this form: sent twice, it applies once (see `matches::apply_submit`).
+    pub key: String,
+    pub needs_profile: bool,
+    /// The seeker's application to this opening, if any: its state in words.
+    pub existing: Option<&'static str>,
+}
+
+/// The apply box of an open opening, for those the policy lets apply.
+async fn apply_box(
+    state: &AppState,
+    user: &crate::auth::Principal,
+    o: &Opening,
+    lang: crate::i18n::Lang,
+) -> Result<Option<ApplyBox>, PageError> {
+    if o.status != "open" || crate::auth::policy::may_apply(user).is_err() {
+        return Ok(None);
+    }
+    let needs_profile = match crate::services::workers::get_mine(state, user).await {
+        Ok(_) => false,
+        Err(e) if e.code == crate::error::ErrorCode::NotFound => true,
+        Err(e) => return Err(e.into()),
+    };
+    let existing = crate::services::applications::mine(state, user, None, 200)
+        .await?
+        .into_iter()
+        .find(|a| a.opening_id == o.id)
+        .map(|a| super::jobs_text::state_word(lang, &a.state));
+    Ok(Some(ApplyBox {
+        key: uuid::Uuid::new_v4().to_string(),
+        needs_profile,
+        existing,
+    }))
 }
 
 pub async fn opening_page(
@@ -43,8 +81,11 @@ pub async fn opening_page(
             .collect::<Vec<_>>()
             .join("、")
     };
+    let apply = apply_box(&state, user, &o, viewer.lang).await?;
     let page = OpeningPage {
         l: Layout::new(&viewer),
+        j: super::jobs_text::jobs_text(viewer.lang),
+        apply,
         is_open: o.status == "open",
         place,
         required: words(&o.required_occupations),

@@ -42,7 +42,11 @@ use crate::validate::EDUCATION_LEVELS;
 #[template(path = "profile.html")]
 pub struct ProfilePage {
     pub l: Layout,
+    pub j: &'static super::jobs_text::JobsText,
     pub saved: bool,
+    pub claimed: bool,
+    /// The matches link, waiting for the save just made to be searchable.
+    pub matches_href: String,
     pub worker: Option<ProfileView>,
 }
 
@@ -146,9 +150,16 @@ pub async fn view_page(
             })
         }
     };
+    let matches_href = match super::matches::after_change(&query) {
+        Some(c) => format!("/me/matches?after_change={c}"),
+        None => "/me/matches".to_string(),
+    };
     render(&ProfilePage {
         l: Layout::new(&viewer),
+        j: super::jobs_text::jobs_text(viewer.lang),
         saved: query.contains_key("saved"),
+        claimed: query.contains_key("claimed"),
+        matches_href,
         worker,
     })
 }
@@ -187,7 +198,7 @@ pub struct RegionPicker {
 
 /// Builds a picker from the chosen codes, dropping a choice that does not lie in its parent
 /// (the province was changed after the city was chosen).
-async fn region_picker_for(
+pub(crate) async fn region_picker_for(
     client: &impl deadpool_postgres::GenericClient,
     t: &'static Text,
     prefix: &str,
@@ -321,6 +332,7 @@ pub async fn region_picker(
     let prefix = match query.get("prefix").map(String::as_str) {
         Some("home") => "home",
         Some("add") => "add",
+        Some("work") => "work",
         _ => return Err(PageError::NotFound),
     };
     let get = |k: &str| {
@@ -329,7 +341,7 @@ pub async fn region_picker(
             .map(String::as_str)
             .unwrap_or("")
     };
-    let (legend, hint) = picker_words(t, prefix);
+    let (legend, hint) = picker_words(t, viewer.lang, prefix);
     let client = state.pool.get().await?;
     let picker = region_picker_for(
         &client,
@@ -343,9 +355,14 @@ pub async fn region_picker(
     render(&picker)
 }
 
-fn picker_words(t: &'static Text, prefix: &str) -> (&'static str, &'static str) {
+fn picker_words(t: &'static Text, lang: Lang, prefix: &str) -> (&'static str, &'static str) {
     if prefix == "home" {
         (t.home_county, t.home_county_hint)
+    } else if prefix == "work" {
+        (
+            t.work_place,
+            super::jobs_text::jobs_text(lang).work_place_hint,
+        )
     } else {
         (t.add_destination, t.destinations_hint)
     }
@@ -819,7 +836,14 @@ pub async fn edit_submit(
     }
     if errors.is_empty() {
         match save_mine(&state, user, input, None).await {
-            Ok(_) => return Ok(see_other("/me/profile?saved=1")),
+            // The change number lets the matches wait for this save to be searchable.
+            Ok(saved) => {
+                let change = saved.change.map(|c| format!("&after_change={c}"));
+                return Ok(see_other(&format!(
+                    "/me/profile?saved=1{}",
+                    change.unwrap_or_default()
+                )));
+            }
             Err(e) if e.code == ErrorCode::ValidationFailed => {
                 errors = FieldErrors::from_api(viewer.lang, &e.details);
             }

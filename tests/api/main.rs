@@ -9,6 +9,8 @@ mod integrity;
 mod matching;
 mod outcomes;
 mod pages;
+mod pages_employer;
+mod pages_work;
 mod program;
 mod quality;
 mod ranking;

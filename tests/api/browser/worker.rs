@@ -5,7 +5,7 @@
 use super::{with_browser, Browser, Js};
 use crate::helpers::{spawn_app, unique_phone, TestApp, TEST_PASSWORD};
 
-async fn post_opening(app: &TestApp) -> i64 {
+pub(super) async fn post_opening(app: &TestApp) -> i64 {
     let admin = app.admin_token().await;
     let (_, employer) = app.org_token(&admin, "employer", "440100").await;
     let today = chrono::Local::now().date_naive();
@@ -31,7 +31,7 @@ async fn post_opening(app: &TestApp) -> i64 {
     body["id"].as_i64().unwrap()
 }
 
-async fn sign_up(b: &Browser, phone: &str) {
+pub(super) async fn sign_up(b: &Browser, phone: &str) {
     b.goto("/signup").await;
     b.screenshot("signup").await;
     b.type_into("手机号", phone).await;
@@ -42,7 +42,7 @@ async fn sign_up(b: &Browser, phone: &str) {
     assert_eq!(b.path().await, "/me/profile/edit");
 }
 
-async fn fill_profile(b: &Browser) {
+pub(super) async fn fill_profile(b: &Browser) {
     b.type_into("姓名", "马建国").await;
     b.choose("性别", "男").await;
     b.type_into("出生年份", "1990").await;
@@ -80,7 +80,7 @@ async fn worker_story(js: Js) {
         sign_up(&b, &phone).await;
         fill_profile(&b).await;
         b.wait_for_text("已保存").await;
-        assert_eq!(b.path().await, "/me/profile?saved=1");
+        assert!(b.path().await.starts_with("/me/profile?saved=1"));
         let text = b.body_text().await;
         for expected in ["马建国", "化隆回族自治县", "广州市", "焊工", "3 年", "5000"]
         {
