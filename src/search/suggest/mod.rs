@@ -67,6 +67,15 @@ impl From<tantivy::TantivyError> for SuggestError {
 
 const MAX_LIMIT: usize = 50;
 
+/// Which codes an answer may name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Granularity {
+    /// Occupations (leaf codes) only: what a worker's skill is recorded as.
+    LeavesOnly,
+    /// A unit or minor group first when no occupation is confident but the group is.
+    GroupsWhenUnsure,
+}
+
 /// BM25 candidates fetched per field group before re-ranking; the catalogue is small.
 const CANDIDATES: usize = 200;
 
@@ -156,6 +165,15 @@ impl OccupationSuggester {
             .map(|(ord, s)| (ord, s.total()))
             .collect();
         Ok(self.ranked(totals, limit))
+    }
+
+    pub fn suggest_at(
+        &self,
+        text: &str,
+        limit: usize,
+        _granularity: Granularity,
+    ) -> Result<Vec<Suggestion>, SuggestError> {
+        self.suggest(text, limit)
     }
 
     /// Every signal for every candidate occupation of the cleaned text.
