@@ -14,6 +14,7 @@
 //!
 //! Ties are broken by code so results are deterministic.
 
+mod answer;
 mod cleaning;
 mod index;
 mod scoring;
@@ -34,7 +35,10 @@ use index::{
     char_grams, doc_ords, non_empty, term_clause, write_entries, CharGrams, Fields, JiebaWords,
     BIGRAM, JIEBA, UNIGRAM,
 };
-use scoring::{PairCoverage, Phrases, Signals, GRAMS_WEIGHT, PHRASE_WEIGHT, WORDS_WEIGHT};
+use scoring::{
+    GramCosine, HeadLevels, PairCoverage, Phrases, Signals, COSINE_WEIGHT, GRAMS_WEIGHT,
+    HEAD_LEVEL_WEIGHT, PHRASE_WEIGHT, WORDS_WEIGHT,
+};
 use vocabulary::{
     dedupe_by_code, entries_from_rows, jieba_with, occupation_keys, read_rows, Occupation,
 };
@@ -45,10 +49,14 @@ pub struct Suggestion {
     /// CSCO 2022 code, e.g. `6-18-02-04`.
     pub code: String,
     pub name: String,
-    /// Always 4 (occupation) today; kept so clients need not assume it.
+    /// 4 for an occupation; 3 (unit group) or 2 (minor group) when no occupation was
+    /// confident but the group was (never with `leaves_only`).
     pub level: i16,
     /// Relative relevance, higher is better; only comparable within one answer.
     pub score: f32,
+    /// 0..1: how likely the answer is right (for a group: that the job lies inside it),
+    /// calibrated on the catalogue's aliases held out.
+    pub confidence: f32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +95,11 @@ pub struct OccupationSuggester {
     occupations: Vec<Occupation>,
     phrases: Phrases,
     coverage: PairCoverage,
+    cosine: GramCosine,
+    heads: HeadLevels,
+    /// Each candidate's major group (its code's first digit).
+    majors: Vec<usize>,
+    tree: answer::Tree,
     /// `doc_ords[segment][doc]` is the index into `occupations`.
     doc_ords: Vec<Vec<usize>>,
 }
@@ -100,6 +113,13 @@ impl OccupationSuggester {
         let keys = occupation_keys(&mut entries);
         let phrases = Phrases::build(&keys);
         let coverage = PairCoverage::build(&keys, entries.len());
+        let cosine = GramCosine::build(&keys, entries.len());
+        let codes: Vec<&str> = entries.iter().map(|e| e.code.as_str()).collect();
+        let heads = HeadLevels::build(&keys, &codes);
+        let majors = codes
+            .iter()
+            .map(|c| c.chars().next().and_then(|d| d.to_digit(10)).unwrap_or(0) as usize)
+            .collect();
         let jieba = Arc::new(jieba_with(keys.iter().map(|k| k.text.as_str())));
         // Documents keep whole words (支护工 does not contain the word 护工); queries also
         // yield the words inside longer ones (电焊工: 电焊, 焊工), so 电焊工 still finds 焊工.
@@ -125,7 +145,7 @@ impl OccupationSuggester {
             .try_into()?;
         let doc_ords = doc_ords(&reader.searcher())?;
 
-        let occupations = entries
+        let occupations: Vec<Occupation> = entries
             .into_iter()
             .map(|e| Occupation {
                 code: e.code,
@@ -133,6 +153,7 @@ impl OccupationSuggester {
                 level: e.level,
             })
             .collect();
+        let tree = answer::Tree::build(&occupations);
         Ok(OccupationSuggester {
             reader,
             fields,
@@ -140,6 +161,10 @@ impl OccupationSuggester {
             occupations,
             phrases,
             coverage,
+            cosine,
+            heads,
+            majors,
+            tree,
             doc_ords,
         })
     }
@@ -147,6 +172,16 @@ impl OccupationSuggester {
     /// Ranked occupations for free text, best first; `limit` is clamped to 1..=50. Blocking
     /// CPU work: call it from a blocking thread.
     pub fn suggest(&self, text: &str, limit: usize) -> Result<Vec<Suggestion>, SuggestError> {
+        self.suggest_at(text, limit, Granularity::LeavesOnly)
+    }
+
+    /// Like [`Self::suggest`], choosing whether a group may lead the answer.
+    pub fn suggest_at(
+        &self,
+        text: &str,
+        limit: usize,
+        granularity: Granularity,
+    ) -> Result<Vec<Suggestion>, SuggestError> {
         if text.trim().is_empty() {
             return Err(SuggestError::Empty);
         }
@@ -164,16 +199,13 @@ impl OccupationSuggester {
             .into_iter()
             .map(|(ord, s)| (ord, s.total()))
             .collect();
-        Ok(self.ranked(totals, limit))
-    }
-
-    pub fn suggest_at(
-        &self,
-        text: &str,
-        limit: usize,
-        _granularity: Granularity,
-    ) -> Result<Vec<Suggestion>, SuggestError> {
-        self.suggest(text, limit)
+        Ok(answer::answer(
+            &self.occupations,
+            &self.tree,
+            totals,
+            limit,
+            granularity,
+        ))
     }
 
     /// Every signal for every candidate occupation of the cleaned text.
@@ -206,8 +238,15 @@ impl OccupationSuggester {
             .split_whitespace()
             .map(|f| f.chars().collect())
             .collect();
+        for (ord, score) in self.cosine.score(cleaned) {
+            signals.entry(ord).or_default().cosine = COSINE_WEIGHT * score;
+        }
+        let head = self.heads.log_ratios(cleaned);
         for (ord, signal) in signals.iter_mut() {
             signal.coverage = self.coverage.score(*ord, &fragments);
+            if let (Some(ratios), Some(major)) = (head, self.majors.get(*ord)) {
+                signal.head = HEAD_LEVEL_WEIGHT * ratios[*major];
+            }
         }
         Ok(signals)
     }
@@ -259,27 +298,6 @@ impl OccupationSuggester {
                 Some((*ord, score / best))
             })
             .collect())
-    }
-
-    fn ranked(&self, scores: HashMap<usize, f32>, limit: usize) -> Vec<Suggestion> {
-        let mut ranked: Vec<(usize, f32)> = scores.into_iter().collect();
-        ranked.sort_by(|a, b| {
-            b.1.total_cmp(&a.1)
-                .then_with(|| self.occupations[a.0].code.cmp(&self.occupations[b.0].code))
-        });
-        ranked
-            .into_iter()
-            .take(limit)
-            .filter_map(|(ord, score)| {
-                let occupation = self.occupations.get(ord)?;
-                Some(Suggestion {
-                    code: occupation.code.clone(),
-                    name: occupation.name.clone(),
-                    level: occupation.level,
-                    score,
-                })
-            })
-            .collect()
     }
 }
 

@@ -21,8 +21,10 @@ pub(super) fn trade_words() -> &'static [(String, String)] {
     &WORDS
 }
 
-/// Only suggestion targets are indexed; coarser levels serve as context.
-pub(super) const OCCUPATION_LEVEL: i16 = 4;
+/// Occupations are the answers; unit and minor groups are candidates too (their names and
+/// aliases are evidence for what lies inside them), major groups only context.
+pub(super) const LEAF_LEVEL: i16 = 4;
+const LEAST_CANDIDATE_LEVEL: i16 = 2;
 
 /// Every normalised occupation name, alias and trade word, all levels.
 pub(super) fn catalogue_vocabulary(csv_text: &str) -> HashSet<String> {
@@ -190,7 +192,7 @@ pub(super) fn entries_from_rows(rows: Vec<Row>) -> Vec<Entry> {
         .map(|r| (r.code.clone(), split_markers(&r.name).0))
         .collect();
     rows.into_iter()
-        .filter(|row| row.level == OCCUPATION_LEVEL)
+        .filter(|row| row.level >= LEAST_CANDIDATE_LEVEL)
         .map(|row| {
             let groups = parent_codes(&row.code)
                 .into_iter()
