@@ -287,23 +287,35 @@ impl Baseline {
     }
 }
 
-fn answers(suggester: &OccupationSuggester, text: &str) -> Vec<String> {
-    suggester
+/// The codes answered, and the confidence stated for the first.
+fn answers(suggester: &OccupationSuggester, text: &str) -> (Vec<String>, f32) {
+    let answer = suggester
         .suggest_at(text, 5, Granularity::GroupsWhenUnsure)
-        .map(|s| s.into_iter().map(|s| s.code).collect())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let confidence = answer.first().map_or(0.0, |s| s.confidence);
+    (answer.into_iter().map(|s| s.code).collect(), confidence)
 }
 
 /// Figures for one set: overall and by breakdown key.
 #[derive(Default)]
 struct SetReport {
+    /// Confidence stated for the first answer, by tenth: (answers, right ones).
+    calibration: [(usize, usize); 10],
     suggester: Tally,
     baseline: Tally,
     by_key: BTreeMap<String, (Tally, Tally)>,
 }
 
 impl SetReport {
-    fn add(&mut self, keys: &[String], ours: Option<usize>, base: Option<usize>) {
+    fn add(
+        &mut self,
+        keys: &[String],
+        (ours, confidence): (Option<usize>, f32),
+        base: Option<usize>,
+    ) {
+        let bin = &mut self.calibration[((confidence * 10.0) as usize).min(9)];
+        bin.0 += 1;
+        bin.1 += usize::from(ours == Some(0));
         self.suggester.add(ours);
         self.baseline.add(base);
         for key in keys.iter().filter(|k| !k.is_empty()) {
@@ -322,7 +334,8 @@ fn evaluate(
 ) -> SetReport {
     let mut report = SetReport::default();
     for case in cases {
-        let ours = rank(&answers(suggester, &case.title), &case.code, levels);
+        let (codes, confidence) = answers(suggester, &case.title);
+        let ours = (rank(&codes, &case.code, levels), confidence);
         let base = rank(&baseline.suggest(&case.title), &case.code, levels);
         let keys = [
             if case.level.is_empty() {
@@ -354,7 +367,8 @@ fn alias_holdout(folds: usize, levels: &HashMap<String, i16>) -> anyhow::Result<
         let baseline = Baseline::build(&csv_text);
         for (code, alias) in held {
             let level = format!("label level {}", levels.get(code).copied().unwrap_or(4));
-            let ours = rank(&answers(&suggester, alias), code, levels);
+            let (codes, confidence) = answers(&suggester, alias);
+            let ours = (rank(&codes, code, levels), confidence);
             let base = rank(&baseline.suggest(alias), code, levels);
             report.add(&[level], ours, base);
         }
@@ -368,6 +382,24 @@ fn table(name: &str, r: &SetReport, out: &mut String) {
         r.suggester.n,
         r.suggester.cell(),
         r.baseline.cell()
+    ));
+    let bins: Vec<String> = r
+        .calibration
+        .iter()
+        .enumerate()
+        .filter(|(_, (n, _))| *n > 0)
+        .map(|(i, (n, right))| {
+            format!(
+                "{:.1}-{:.1}: {:.2} of {n}",
+                i as f64 / 10.0,
+                (i + 1) as f64 / 10.0,
+                *right as f64 / *n as f64
+            )
+        })
+        .collect();
+    out.push_str(&format!(
+        "| {name}: top-1 right by stated confidence | {} | | |\n",
+        bins.join("; ")
     ));
     for (key, (ours, base)) in &r.by_key {
         out.push_str(&format!(

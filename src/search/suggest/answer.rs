@@ -10,10 +10,10 @@ use super::{Granularity, Suggestion};
 /// Softmax temperature turning summed evidence into probabilities, and the score of "none of
 /// these" (a weak best match is not a confident one); set so that on the alias hold-out the
 /// stated confidence matches how often the answer is right (see BENCHMARKS.md).
-const TEMPERATURE: f32 = 0.45;
+const TEMPERATURE: f32 = 0.8;
 const NONE_SCORE: f32 = 1.5;
 /// An occupation below this confidence is not a sure answer...
-const LEAF_SURE: f32 = 0.3;
+const LEAF_SURE: f32 = 0.15;
 /// ...and then a group containing it at this confidence or more leads the answer.
 const GROUP_SURE: f32 = 0.6;
 /// What a group candidate hands down is a little less than its own score, so an occupation

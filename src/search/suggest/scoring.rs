@@ -250,10 +250,10 @@ impl Signals {
 }
 
 /// Weight of the TF-IDF cosine of the title's character 1–3-grams with each code's own words.
-pub(super) const COSINE_WEIGHT: f32 = 2.0;
+pub(super) const COSINE_WEIGHT: f32 = 6.0;
 
 /// Weight (per nat) of what the title's head says about the level of the work.
-pub(super) const HEAD_LEVEL_WEIGHT: f32 = 0.35;
+pub(super) const HEAD_LEVEL_WEIGHT: f32 = 0.15;
 
 /// A head must end at least this many of the catalogue's names and aliases to be read.
 const HEAD_SUPPORT: f32 = 8.0;
