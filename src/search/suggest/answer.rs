@@ -15,7 +15,7 @@ const NONE_SCORE: f32 = 1.5;
 /// An occupation below this confidence is not a sure answer...
 const LEAF_SURE: f32 = 0.15;
 /// ...and then a group containing it at this confidence or more leads the answer.
-const GROUP_SURE: f32 = 0.6;
+const GROUP_SURE: f32 = 0.45;
 /// What a group candidate hands down is a little less than its own score, so an occupation
 /// with evidence of its own ranks above one only standing in for its group.
 const GROUP_HANDOFF: f32 = 0.05;

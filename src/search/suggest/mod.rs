@@ -445,6 +445,76 @@ mod tests {
     }
 
     #[test]
+    fn groups_only_lead_when_allowed_and_hold_the_occupations_after_them() {
+        let mut groups = 0;
+        for text in [
+            "销售",
+            "技术员",
+            "操作工",
+            "运营",
+            "设计",
+            "管理",
+            "司机",
+            "老师",
+            "工程师",
+            "专员",
+            "服务员",
+            "维修",
+            "普工",
+            "助理",
+            "文员",
+        ] {
+            let leaves = suggester().suggest(text, 5).expect("suggest");
+            assert!(leaves.iter().all(|s| s.level == 4), "{text}: {leaves:?}");
+            let answer = suggester()
+                .suggest_at(text, 5, Granularity::GroupsWhenUnsure)
+                .expect("suggest");
+            for (i, s) in answer.iter().enumerate() {
+                assert!((0.0..=1.0).contains(&s.confidence), "{text}: {s:?}");
+                if s.level < 4 {
+                    groups += 1;
+                    assert_eq!(i, 0, "{text}: a group only leads: {answer:?}");
+                    let prefix = &s.code[..if s.level == 3 { 7 } else { 4 }];
+                    assert!(answer[1].code.starts_with(prefix), "{text}: {answer:?}");
+                    assert!(s.confidence >= answer[1].confidence, "{text}: {answer:?}");
+                }
+            }
+        }
+        assert!(groups > 0, "some vague title is answered with a group");
+    }
+
+    #[test]
+    fn a_clear_title_is_a_confident_occupation() {
+        for text in ["电焊工", "挖掘机司机", "收银员", "中式面点师"] {
+            let answer = suggester()
+                .suggest_at(text, 5, Granularity::GroupsWhenUnsure)
+                .expect("suggest");
+            assert_eq!(answer[0].level, 4, "{text}: {answer:?}");
+            assert!(answer[0].confidence >= 0.6, "{text}: {answer:?}");
+            assert!(
+                answer[0].confidence > answer[1].confidence,
+                "{text}: {answer:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn trade_words_seed_names_real_occupations_with_a_source() {
+        let codes: HashMap<String, i16> = read_rows(OCCUPATIONS_CSV)
+            .into_iter()
+            .map(|r| (r.code, r.level))
+            .collect();
+        let rows = crate::db::seed::trade_word_rows().expect("the seed parses");
+        assert!(rows.len() > 150);
+        let mut seen = std::collections::HashSet::new();
+        for r in &rows {
+            assert_eq!(codes.get(&r.code), Some(&4), "{r:?} names an occupation");
+            assert!(!r.source.trim().is_empty(), "{r:?} has a source");
+            assert!(seen.insert(r.word.clone()), "{r:?} twice");
+        }
+    }
+
+    #[test]
     fn suggester_is_shareable() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<OccupationSuggester>();
