@@ -11,6 +11,13 @@
 //! 3. BM25 over character pairs of names and aliases, for compounds no dictionary has seen.
 //! 4. Coverage: how much of the text the occupation's own words explain, weighted by how rare
 //!    each character pair is, with a bonus for explaining the head (the last word).
+//! 5. TF-IDF cosine of character 1–3-grams with each code's names, aliases and trade words.
+//! 6. The head's level: what the title's last characters (工程师, 专员, 工 …) say about the
+//!    major group, read from how the catalogue's own names and aliases end.
+//!
+//! Unit and minor groups are candidates too; [`answer`] hands their score to the best
+//! occupation inside, turns scores into calibrated confidences and lets a group lead the answer
+//! when no occupation is sure (unless the caller asks for occupations only).
 //!
 //! Ties are broken by code so results are deterministic.
 
