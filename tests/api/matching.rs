@@ -367,7 +367,9 @@ async fn occupation_suggestions() {
     // Leaves only: every answer an occupation, whatever the text.
     for q in ["设计", "技术员", "维修", "电焊工"] {
         let (status, body) = app
-            .get_json(&format!("/api/v1/occupations/suggest?q={q}&leaves_only=true"))
+            .get_json(&format!(
+                "/api/v1/occupations/suggest?q={q}&leaves_only=true"
+            ))
             .await;
         assert_eq!(status, 200);
         let levels: Vec<i64> = body
@@ -376,7 +378,10 @@ async fn occupation_suggestions() {
             .iter()
             .map(|s| s["level"].as_i64().unwrap())
             .collect();
-        assert!(!levels.is_empty() && levels.iter().all(|l| *l == 4), "{q}: {body}");
+        assert!(
+            !levels.is_empty() && levels.iter().all(|l| *l == 4),
+            "{q}: {body}"
+        );
     }
     let resp = app.get("/api/v1/occupations/suggest?q=%20").await;
     assert_error(resp, 422, "validation_failed").await;
