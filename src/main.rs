@@ -86,6 +86,23 @@ enum Command {
         #[arg(long)]
         json: Option<std::path::PathBuf>,
     },
+    /// Measure the occupation suggester: top-1/top-5 on the development titles, on the
+    /// catalogue's aliases held out fold by fold, and on an independent labelled set (aggregate
+    /// figures only), each beside a TF-IDF baseline; then latency per title.
+    BenchSuggest {
+        #[arg(long, default_value = "tests/data/occupation_titles.csv")]
+        dev: std::path::PathBuf,
+        /// An independent set (title,code,label_level,sector,city,style); only its aggregate
+        /// figures are printed.
+        #[arg(long)]
+        holdout: Option<std::path::PathBuf>,
+        /// Alias folds (0 skips the alias hold-out).
+        #[arg(long, default_value_t = 10)]
+        folds: usize,
+        /// Rounds over every title for the latency figures (0 skips them).
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
     /// Measure what authentication costs: the per-request session check against the in-memory
     /// set of ended sessions, the indexed PostgreSQL lookup it replaces, the re-read of the
     /// set, and one argon2id hash with the configured parameters.
@@ -202,6 +219,22 @@ async fn main() -> anyhow::Result<()> {
             };
             let report = bench::auth::run(&settings, &database.config, &opts).await?;
             println!("{}", bench::auth::markdown(&report));
+            Ok(())
+        }
+        Command::BenchSuggest {
+            dev,
+            holdout,
+            folds,
+            rounds,
+        } => {
+            let opts = bench::suggest::SuggestBenchOptions {
+                dev,
+                holdout,
+                folds,
+                rounds,
+            };
+            let report = tokio::task::spawn_blocking(move || bench::suggest::run(&opts)).await??;
+            println!("{report}");
             Ok(())
         }
         Command::Openapi => {

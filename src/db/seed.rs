@@ -10,6 +10,8 @@ pub const REGIONS_CSV: &str = include_str!("../../sql/seed/cn_admin_divisions.cs
 pub const OCCUPATIONS_CSV: &str = include_str!("../../sql/seed/csco2022_occupations.csv");
 /// Reviewed data: which trades can stand in for which (see README, "Reference data").
 pub const RELATEDNESS_CSV: &str = include_str!("../../sql/seed/occupation_relatedness.csv");
+/// Reviewed data: colloquial trade words and the occupation each names, with a source.
+pub const TRADE_WORDS_CSV: &str = include_str!("../../sql/seed/occupation_trade_words.csv");
 
 #[derive(Debug, Deserialize)]
 struct RegionRow {
@@ -29,6 +31,23 @@ pub struct RelatednessRow {
     pub fit: f32,
     pub reason: String,
     pub source: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TradeWordRow {
+    pub code: String,
+    pub word: String,
+    pub source: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The trade words seed's rows, as compiled in.
+pub fn trade_word_rows() -> anyhow::Result<Vec<TradeWordRow>> {
+    csv::Reader::from_reader(TRADE_WORDS_CSV.as_bytes())
+        .deserialize()
+        .collect::<Result<Vec<TradeWordRow>, _>>()
+        .context("reading the occupation trade words seed")
 }
 
 /// The relatedness seed's rows, as compiled in.
@@ -214,6 +233,31 @@ pub async fn load_seed(client: &mut Client) -> anyhow::Result<()> {
             &tx,
             "occupation_relatedness",
             &relatedness_digest,
+            rows.len(),
+        )
+        .await?;
+    }
+    // Rows may be removed in review, so the table is replaced as a whole.
+    let trade_words_digest = digest(TRADE_WORDS_CSV);
+    if !already_loaded(&tx, "occupation_trade_words", &trade_words_digest).await? {
+        let rows = trade_word_rows()?;
+        let code: Vec<&str> = rows.iter().map(|r| r.code.as_str()).collect();
+        let word: Vec<&str> = rows.iter().map(|r| r.word.as_str()).collect();
+        let source: Vec<&str> = rows.iter().map(|r| r.source.as_str()).collect();
+        let note: Vec<&str> = rows.iter().map(|r| r.note.as_str()).collect();
+        tx.execute("DELETE FROM occupation_trade_words", &[])
+            .await?;
+        tx.execute(
+            "INSERT INTO occupation_trade_words (code, word, source, note)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])",
+            &[&code, &word, &source, &note],
+        )
+        .await
+        .context("loading the occupation trade words seed")?;
+        mark_loaded(
+            &tx,
+            "occupation_trade_words",
+            &trade_words_digest,
             rows.len(),
         )
         .await?;

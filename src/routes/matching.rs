@@ -20,7 +20,7 @@ use crate::search::matcher::{
     self, Candidate, OpeningMatch, SearchError, SearchFilters, SearchResults,
 };
 use crate::search::profile::{OpeningProfile, TitleTradeReading};
-use crate::search::suggest::Suggestion;
+use crate::search::suggest::{Granularity, Suggestion};
 use crate::search::IndexStatus;
 use crate::state::AppState;
 use crate::validate::today;
@@ -348,6 +348,10 @@ pub struct SuggestQuery {
     pub q: String,
     /// 1..=50, default 5.
     pub limit: Option<usize>,
+    /// true: occupations (level 4) only, as a worker's skill is recorded. Default false: when
+    /// no occupation is confident but its unit or minor group is, the group comes first
+    /// (level 3 or 2).
+    pub leaves_only: Option<bool>,
 }
 
 /// Turns free text into ranked CSCO 2022 occupation codes (no sign-in needed: used while
@@ -370,11 +374,23 @@ pub async fn suggest_occupations(
         Some(n) if (1..=50).contains(&n) => n,
         Some(_) => return Err(ApiError::field("limit", "limit_out_of_range")),
     };
-    Ok(web::Json(suggest(&state, &query.q, limit).await?))
+    let granularity = if query.leaves_only.unwrap_or(false) {
+        Granularity::LeavesOnly
+    } else {
+        Granularity::GroupsWhenUnsure
+    };
+    Ok(web::Json(
+        suggest(&state, &query.q, limit, granularity).await?,
+    ))
 }
 
 /// Occupation suggestions for free text: `GET /occupations/suggest` and the profile page.
-pub async fn suggest(state: &AppState, q: &str, limit: usize) -> ApiResult<Vec<Suggestion>> {
+pub async fn suggest(
+    state: &AppState,
+    q: &str,
+    limit: usize,
+    granularity: Granularity,
+) -> ApiResult<Vec<Suggestion>> {
     if q.trim().is_empty() {
         return Err(ApiError::field("q", "must_not_be_empty"));
     }
@@ -385,7 +401,7 @@ pub async fn suggest(state: &AppState, q: &str, limit: usize) -> ApiResult<Vec<S
     let q = q.to_string();
     let result = state
         .search
-        .run(move |_| suggester.suggest(&q, limit))
+        .run(move |_| suggester.suggest_at(&q, limit, granularity))
         .await?;
     match result {
         Ok(s) => Ok(s),

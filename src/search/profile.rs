@@ -47,7 +47,8 @@ pub enum TitleTradeUse {
     /// Inside or next to a chosen required code (same unit group): matched as required, and
     /// that chosen code became nice-to-have.
     Required,
-    /// Another trade than the chosen ones: matched as nice-to-have.
+    /// Another trade than the chosen ones, or a group (the title names a field, no occupation
+    /// surely): matched as nice-to-have.
     NiceToHave,
     /// One of the chosen codes already.
     AlreadyChosen,
@@ -241,11 +242,14 @@ impl OpeningProfile {
             .filter(|c| !chosen && narrows(&t.code, c))
             .cloned()
             .collect();
+        // A group read from the title is a guess at the field, never precise enough to
+        // narrow a chosen code: it is a nice-to-have at group fit.
+        let group = group_prefix(&t.code).is_some();
         let used_as = if chosen {
             TitleTradeUse::AlreadyChosen
         } else if t.confidence < CONFIDENT {
             TitleTradeUse::NotConfident
-        } else if !narrows.is_empty() {
+        } else if !narrows.is_empty() && !group {
             TitleTradeUse::Required
         } else {
             TitleTradeUse::NiceToHave
@@ -350,6 +354,17 @@ mod tests {
                 ("6-29-01-01", Role::Required)
             ]
         );
+        // A group read from the title is only a nice-to-have, even inside a chosen code's
+        // group.
+        let p = OpeningProfile::of(&opening(&["4-01-02-01"], &[], Some(("4-01-02-00", 0.8))));
+        assert_eq!(
+            roles(&p),
+            vec![
+                ("4-01-02-00", Role::NiceToHave),
+                ("4-01-02-01", Role::Required)
+            ]
+        );
+        assert_eq!(p.inferred_codes(), vec!["4-01-02-00"]);
         // Already chosen.
         let p = OpeningProfile::of(&opening(
             &["4-03-02-02"],

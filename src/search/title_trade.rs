@@ -1,16 +1,17 @@
 //! The one place the ranking depends on the occupation suggester: "the best occupation (leaf
-//! code) a title names, and how sure that reading is, 0..1". Everything else in the ranking
+//! code, or a group when no occupation is sure) a title names, and how sure that reading is,
+//! 0..1". Everything else in the ranking
 //! sees only [`TitleTrade`], so a new suggester only has to implement [`ReadsTrade`].
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::suggest::OccupationSuggester;
+use super::suggest::{Granularity, OccupationSuggester};
 
 /// The trade a title names, as the suggester read it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct TitleTrade {
-    /// CSCO 2022 occupation code.
+    /// CSCO 2022 code: an occupation, or a unit or minor group (level 3 or 2).
     pub code: String,
     /// 0..1: how sure the reading is.
     pub confidence: f32,
@@ -24,22 +25,19 @@ pub trait ReadsTrade: Send + Sync {
     fn best_trade(&self, title: &str) -> Option<TitleTrade>;
 }
 
-/// A best score at least this high is a strong reading on its own: the suggester's phrase
-/// hits (a trade's name or colloquial word inside the title) score 3 and more.
-const STRONG_SCORE: f32 = 3.0;
-
 impl ReadsTrade for OccupationSuggester {
-    /// This suggester's scores are only comparable within one answer, so confidence is read
-    /// from the lead of the best over the runner-up, times how strong the best is at all.
+    /// The suggester's first answer with its calibrated confidence: an occupation, or a unit
+    /// or minor group when no occupation was sure but the group was (the ranking then uses the
+    /// group as a nice-to-have, see `profile`).
     fn best_trade(&self, title: &str) -> Option<TitleTrade> {
-        let top = self.suggest(title, 2).ok()?;
-        let best = top.first().filter(|s| s.level == 4 && s.score > 0.0)?;
-        let runner_up = top.get(1).map_or(0.0, |s| s.score.max(0.0));
-        let lead = ((best.score - runner_up) / best.score).clamp(0.0, 1.0);
-        let strength = (best.score / STRONG_SCORE).clamp(0.0, 1.0);
+        let best = self
+            .suggest_at(title, 1, Granularity::GroupsWhenUnsure)
+            .ok()?
+            .into_iter()
+            .next()?;
         Some(TitleTrade {
-            code: best.code.clone(),
-            confidence: lead * strength,
+            code: best.code,
+            confidence: best.confidence,
         })
     }
 }

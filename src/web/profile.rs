@@ -23,6 +23,7 @@ use crate::db::workers::{SkillInput, Worker, WorkerInput};
 use crate::error::ErrorCode;
 use crate::i18n::Lang;
 use crate::routes::matching::suggest;
+use crate::search::suggest::Granularity;
 use crate::services::workers::save_mine;
 
 /// The caller's own profile as stored (the form needs the fields the view hides), behind the
@@ -284,7 +285,7 @@ async fn occupation_options_for(
             error: None,
         };
     }
-    match suggest(state, q, 8).await {
+    match suggest(state, q, 8, Granularity::LeavesOnly).await {
         Ok(found) => OccupationOptions {
             t,
             searched: true,

@@ -361,6 +361,28 @@ async fn occupation_suggestions() {
     assert_eq!(status, 200);
     assert_eq!(body[0]["code"], "6-18-02-04");
     assert_eq!(body[0]["name"], "焊工");
+    assert_eq!(body[0]["level"], 4);
+    let confidence = body[0]["confidence"].as_f64().unwrap();
+    assert!(confidence > 0.6 && confidence <= 1.0, "{body}");
+    // Leaves only: every answer an occupation, whatever the text.
+    for q in ["设计", "技术员", "维修", "电焊工"] {
+        let (status, body) = app
+            .get_json(&format!(
+                "/api/v1/occupations/suggest?q={q}&leaves_only=true"
+            ))
+            .await;
+        assert_eq!(status, 200);
+        let levels: Vec<i64> = body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["level"].as_i64().unwrap())
+            .collect();
+        assert!(
+            !levels.is_empty() && levels.iter().all(|l| *l == 4),
+            "{q}: {body}"
+        );
+    }
     let resp = app.get("/api/v1/occupations/suggest?q=%20").await;
     assert_error(resp, 422, "validation_failed").await;
     let resp = app.get("/api/v1/occupations/suggest?q=x&limit=500").await;

@@ -1,0 +1,481 @@
+//! `labormatch bench-suggest`: how well the occupation suggester reads titles, on three sets,
+//! each beside a plain baseline, and how long one title takes.
+//!
+//! - the development set (tests/data/occupation_titles.csv, tuned on);
+//! - alias hold-out over the catalogue's own alias column: the aliases are cut into folds, a
+//!   suggester is built from the catalogue without one fold's aliases and asked for each of
+//!   them (every alias is predicted with itself, and its fold, removed from the vocabulary);
+//! - an independent labelled set (`--holdout`, title,code,label_level,sector,city,style):
+//!   only aggregate figures are printed, never a row.
+//!
+//! An answer counts as right when it is the labelled code or lies inside a labelled group.
+//! The baseline is a character 1–3-gram TF-IDF over the catalogue's names and aliases, cosine.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use labormatch::db::seed::{split_markers, OCCUPATIONS_CSV};
+use labormatch::search::suggest::{Granularity, OccupationSuggester};
+
+pub struct SuggestBenchOptions {
+    pub dev: PathBuf,
+    pub holdout: Option<PathBuf>,
+    pub folds: usize,
+    /// Times every title is asked for in the latency run.
+    pub rounds: usize,
+}
+
+/// One labelled title.
+struct Case {
+    title: String,
+    code: String,
+    /// Breakdown keys (label level, style), empty for sets without them.
+    level: String,
+    style: String,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    n: usize,
+    top1: usize,
+    top5: usize,
+}
+
+impl Tally {
+    fn add(&mut self, rank: Option<usize>) {
+        self.n += 1;
+        if rank == Some(0) {
+            self.top1 += 1;
+        }
+        if rank.is_some_and(|r| r < 5) {
+            self.top5 += 1;
+        }
+    }
+
+    fn cell(&self) -> String {
+        if self.n == 0 {
+            return "–".into();
+        }
+        let n = self.n as f64;
+        format!("{:.3} / {:.3}", self.top1 as f64 / n, self.top5 as f64 / n)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct CatalogueRow {
+    level: i16,
+    code: String,
+    name: String,
+    alias: String,
+}
+
+/// The catalogue's levels by code (the most specific row wins, as the suggester reads it).
+fn levels() -> HashMap<String, i16> {
+    let mut levels: HashMap<String, i16> = HashMap::new();
+    for row in rows() {
+        let level = levels.entry(row.code.clone()).or_insert(row.level);
+        *level = (*level).max(row.level);
+    }
+    levels
+}
+
+fn rows() -> Vec<CatalogueRow> {
+    csv::Reader::from_reader(OCCUPATIONS_CSV.as_bytes())
+        .deserialize()
+        .filter_map(Result::ok)
+        .collect()
+}
+
+/// Whether `answer` is `label` or lies inside the group `label` names.
+fn right(answer: &str, label: &str, levels: &HashMap<String, i16>) -> bool {
+    if answer == label {
+        return true;
+    }
+    let level = levels.get(label).copied().unwrap_or(4);
+    let prefix = match level {
+        1 => &label[..1],
+        2 => &label[..4],
+        3 => &label[..7],
+        _ => return false,
+    };
+    answer.len() == label.len()
+        && answer.starts_with(prefix)
+        && answer[prefix.len()..].starts_with('-')
+}
+
+fn rank(answers: &[String], label: &str, levels: &HashMap<String, i16>) -> Option<usize> {
+    answers.iter().take(5).position(|a| right(a, label, levels))
+}
+
+fn read_dev(path: &Path) -> anyhow::Result<Vec<Case>> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        title: String,
+        expected_code: String,
+    }
+    let mut reader = csv::Reader::from_path(path)?;
+    reader
+        .deserialize::<Row>()
+        .map(|r| {
+            let r = r?;
+            Ok(Case {
+                title: r.title,
+                code: r.expected_code,
+                level: String::new(),
+                style: String::new(),
+            })
+        })
+        .collect()
+}
+
+fn read_holdout(path: &Path) -> anyhow::Result<Vec<Case>> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        title: String,
+        code: String,
+        label_level: String,
+        style: String,
+    }
+    let mut reader = csv::Reader::from_path(path)?;
+    reader
+        .deserialize::<Row>()
+        .map(|r| {
+            let r = r?;
+            Ok(Case {
+                title: r.title,
+                code: r.code,
+                level: r.label_level,
+                style: r.style,
+            })
+        })
+        .collect()
+}
+
+/// Every (code, alias) of the catalogue that differs from its row's name, as the seed loader
+/// splits them.
+fn aliases() -> Vec<(String, String)> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for row in rows() {
+        let name = split_markers(&row.name).0;
+        for alias in row.alias.split([',', '，', '\n']) {
+            let alias = split_markers(alias).0;
+            if alias.chars().count() >= 2
+                && alias != name
+                && seen.insert((row.code.clone(), alias.clone()))
+            {
+                out.push((row.code.clone(), alias));
+            }
+        }
+    }
+    out
+}
+
+/// The catalogue CSV with the given (code, alias) pairs taken out of the alias column.
+fn catalogue_without(held_out: &HashSet<(String, String)>) -> anyhow::Result<String> {
+    let mut reader = csv::Reader::from_reader(OCCUPATIONS_CSV.as_bytes());
+    let headers = reader.headers()?.clone();
+    let alias_col = headers.iter().position(|h| h == "alias").unwrap_or(7);
+    let code_col = headers.iter().position(|h| h == "code").unwrap_or(1);
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&headers)?;
+    for record in reader.records() {
+        let record = record?;
+        let code = record[code_col].to_string();
+        let kept: Vec<&str> = record[alias_col]
+            .split([',', '，', '\n'])
+            .filter(|a| !held_out.contains(&(code.clone(), split_markers(a).0)))
+            .collect();
+        let joined = kept.join(",");
+        let fields: Vec<&str> = record
+            .iter()
+            .enumerate()
+            .map(|(i, f)| if i == alias_col { joined.as_str() } else { f })
+            .collect();
+        writer.write_record(fields)?;
+    }
+    Ok(String::from_utf8(writer.into_inner()?)?)
+}
+
+/// Character 1–3-grams of runs of letters and digits, lower-cased.
+fn grams(text: &str) -> HashMap<String, f32> {
+    let mut out: HashMap<String, f32> = HashMap::new();
+    for run in text.to_lowercase().split(|c: char| !c.is_alphanumeric()) {
+        let chars: Vec<char> = run.chars().collect();
+        for n in 1..=3 {
+            for w in chars.windows(n) {
+                *out.entry(w.iter().collect()).or_default() += 1.0;
+            }
+        }
+    }
+    out
+}
+
+/// The baseline: TF-IDF over character 1–3-grams of each code's name and aliases, cosine.
+struct Baseline {
+    idf: HashMap<String, f32>,
+    postings: HashMap<String, Vec<(usize, f32)>>,
+    codes: Vec<String>,
+}
+
+impl Baseline {
+    fn build(csv_text: &str) -> Baseline {
+        let mut docs: BTreeMap<String, String> = BTreeMap::new();
+        let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+        for row in reader.deserialize::<CatalogueRow>().filter_map(Result::ok) {
+            let doc = docs.entry(row.code).or_default();
+            doc.push(' ');
+            doc.push_str(&split_markers(&row.name).0);
+            doc.push(' ');
+            doc.push_str(&row.alias);
+        }
+        let codes: Vec<String> = docs.keys().cloned().collect();
+        let vectors: Vec<HashMap<String, f32>> = docs.values().map(|d| grams(d)).collect();
+        let mut df: HashMap<String, f32> = HashMap::new();
+        for v in &vectors {
+            for g in v.keys() {
+                *df.entry(g.clone()).or_default() += 1.0;
+            }
+        }
+        let n = vectors.len() as f32;
+        let idf: HashMap<String, f32> = df
+            .into_iter()
+            .map(|(g, d)| (g, (n / d).ln() + 1.0))
+            .collect();
+        let mut postings: HashMap<String, Vec<(usize, f32)>> = HashMap::new();
+        for (i, v) in vectors.into_iter().enumerate() {
+            let weighted: Vec<(String, f32)> = v
+                .into_iter()
+                .map(|(g, tf)| {
+                    let w = tf * idf[&g];
+                    (g, w)
+                })
+                .collect();
+            let norm = weighted
+                .iter()
+                .map(|(_, w)| w * w)
+                .sum::<f32>()
+                .sqrt()
+                .max(1e-6);
+            for (g, w) in weighted {
+                postings.entry(g).or_default().push((i, w / norm));
+            }
+        }
+        Baseline {
+            idf,
+            postings,
+            codes,
+        }
+    }
+
+    fn suggest(&self, text: &str) -> Vec<String> {
+        let mut scores: HashMap<usize, f32> = HashMap::new();
+        for (g, tf) in grams(text) {
+            let w = tf * self.idf.get(&g).copied().unwrap_or(0.0);
+            for (doc, dw) in self.postings.get(&g).into_iter().flatten() {
+                *scores.entry(*doc).or_default() += w * dw;
+            }
+        }
+        let mut ranked: Vec<(usize, f32)> = scores.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked
+            .into_iter()
+            .take(5)
+            .map(|(i, _)| self.codes[i].clone())
+            .collect()
+    }
+}
+
+/// The codes answered, and the confidence stated for the first.
+fn answers(suggester: &OccupationSuggester, text: &str) -> (Vec<String>, f32) {
+    let answer = suggester
+        .suggest_at(text, 5, Granularity::GroupsWhenUnsure)
+        .unwrap_or_default();
+    let confidence = answer.first().map_or(0.0, |s| s.confidence);
+    (answer.into_iter().map(|s| s.code).collect(), confidence)
+}
+
+/// Figures for one set: overall and by breakdown key.
+#[derive(Default)]
+struct SetReport {
+    /// Confidence stated for the first answer, by tenth: (answers, right ones).
+    calibration: [(usize, usize); 10],
+    suggester: Tally,
+    baseline: Tally,
+    by_key: BTreeMap<String, (Tally, Tally)>,
+}
+
+impl SetReport {
+    fn add(
+        &mut self,
+        keys: &[String],
+        (ours, confidence): (Option<usize>, f32),
+        base: Option<usize>,
+    ) {
+        let bin = &mut self.calibration[((confidence * 10.0) as usize).min(9)];
+        bin.0 += 1;
+        bin.1 += usize::from(ours == Some(0));
+        self.suggester.add(ours);
+        self.baseline.add(base);
+        for key in keys.iter().filter(|k| !k.is_empty()) {
+            let e = self.by_key.entry(key.clone()).or_default();
+            e.0.add(ours);
+            e.1.add(base);
+        }
+    }
+}
+
+fn evaluate(
+    cases: &[Case],
+    suggester: &OccupationSuggester,
+    baseline: &Baseline,
+    levels: &HashMap<String, i16>,
+) -> SetReport {
+    let mut report = SetReport::default();
+    for case in cases {
+        let (codes, confidence) = answers(suggester, &case.title);
+        let ours = (rank(&codes, &case.code, levels), confidence);
+        let base = rank(&baseline.suggest(&case.title), &case.code, levels);
+        let keys = [
+            if case.level.is_empty() {
+                String::new()
+            } else {
+                format!("label level {}", case.level)
+            },
+            if case.style.is_empty() {
+                String::new()
+            } else {
+                format!("style {}", case.style)
+            },
+        ];
+        report.add(&keys, ours, base);
+    }
+    report
+}
+
+fn alias_holdout(folds: usize, levels: &HashMap<String, i16>) -> anyhow::Result<SetReport> {
+    let all = aliases();
+    let folds = folds.max(2);
+    let mut report = SetReport::default();
+    for fold in 0..folds {
+        // A fixed interleaving: neighbouring aliases of one code land in different folds.
+        let held: Vec<&(String, String)> = all.iter().skip(fold).step_by(folds).collect();
+        let held_set: HashSet<(String, String)> = held.iter().map(|p| (*p).clone()).collect();
+        let csv_text = catalogue_without(&held_set)?;
+        let suggester = OccupationSuggester::from_csv(&csv_text)?;
+        let baseline = Baseline::build(&csv_text);
+        for (code, alias) in held {
+            let level = format!("label level {}", levels.get(code).copied().unwrap_or(4));
+            let (codes, confidence) = answers(&suggester, alias);
+            let ours = (rank(&codes, code, levels), confidence);
+            let base = rank(&baseline.suggest(alias), code, levels);
+            report.add(&[level], ours, base);
+        }
+    }
+    Ok(report)
+}
+
+fn table(name: &str, r: &SetReport, out: &mut String) {
+    out.push_str(&format!(
+        "| {name} | {} | {} | {} |\n",
+        r.suggester.n,
+        r.suggester.cell(),
+        r.baseline.cell()
+    ));
+    let bins: Vec<String> = r
+        .calibration
+        .iter()
+        .enumerate()
+        .filter(|(_, (n, _))| *n > 0)
+        .map(|(i, (n, right))| {
+            format!(
+                "{:.1}-{:.1}: {:.2} of {n}",
+                i as f64 / 10.0,
+                (i + 1) as f64 / 10.0,
+                *right as f64 / *n as f64
+            )
+        })
+        .collect();
+    out.push_str(&format!(
+        "| {name}: top-1 right by stated confidence | {} | | |\n",
+        bins.join("; ")
+    ));
+    for (key, (ours, base)) in &r.by_key {
+        out.push_str(&format!(
+            "| {name}: {key} | {} | {} | {} |\n",
+            ours.n,
+            ours.cell(),
+            base.cell()
+        ));
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+pub fn run(opts: &SuggestBenchOptions) -> anyhow::Result<String> {
+    let levels = levels();
+    let started = Instant::now();
+    let suggester = OccupationSuggester::from_csv(OCCUPATIONS_CSV)?;
+    let built = started.elapsed();
+    let baseline = Baseline::build(OCCUPATIONS_CSV);
+    let dev = read_dev(&opts.dev)?;
+    let mut out = String::from(
+        "| set | titles | suggester top-1 / top-5 | baseline top-1 / top-5 |\n|---|---|---|---|\n",
+    );
+    table(
+        "development",
+        &evaluate(&dev, &suggester, &baseline, &levels),
+        &mut out,
+    );
+    if opts.folds > 0 {
+        table(
+            &format!("alias hold-out ({} folds)", opts.folds),
+            &alias_holdout(opts.folds, &levels)?,
+            &mut out,
+        );
+    }
+    let holdout = match &opts.holdout {
+        Some(path) => read_holdout(path)?,
+        None => Vec::new(),
+    };
+    if !holdout.is_empty() {
+        table(
+            "independent",
+            &evaluate(&holdout, &suggester, &baseline, &levels),
+            &mut out,
+        );
+    }
+    if opts.rounds > 0 {
+        let titles: Vec<&str> = dev
+            .iter()
+            .chain(&holdout)
+            .map(|c| c.title.as_str())
+            .collect();
+        let mut times = Vec::with_capacity(titles.len() * opts.rounds);
+        for _ in 0..opts.rounds {
+            for title in &titles {
+                let t = Instant::now();
+                let answer = suggester.suggest_at(title, 5, Granularity::GroupsWhenUnsure);
+                times.push(t.elapsed().as_secs_f64() * 1e3);
+                std::hint::black_box(answer.ok());
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        out.push_str(&format!(
+            "\nsuggester built in {:.0} ms; {} calls (limit 5): p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms\n",
+            built.as_secs_f64() * 1e3,
+            times.len(),
+            percentile(&times, 0.5),
+            percentile(&times, 0.99),
+            times.last().copied().unwrap_or(0.0),
+        ));
+    }
+    Ok(out)
+}
