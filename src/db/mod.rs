@@ -11,6 +11,7 @@ pub mod households;
 pub mod openings;
 pub mod outbox;
 pub mod reference;
+pub mod regions;
 pub mod reports;
 pub mod seed;
 pub mod sessions;

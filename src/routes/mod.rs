@@ -98,6 +98,7 @@ pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(workers::list_workers)
                 .service(courses::create_course)
                 .service(courses::get_course)
+                .service(courses::update_course)
                 .service(courses::list_courses)
                 .service(courses::enroll)
                 .service(courses::list_enrollments)

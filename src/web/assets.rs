@@ -24,6 +24,8 @@ pub struct Asset {
 pub struct AssetUrls {
     pub css: String,
     pub htmx: String,
+    pub staff_css: String,
+    pub staff_js: String,
 }
 
 struct Source {
@@ -33,7 +35,7 @@ struct Source {
     bytes: &'static [u8],
 }
 
-const SOURCES: [Source; 2] = [
+const SOURCES: [Source; 4] = [
     Source {
         stem: "site",
         ext: "css",
@@ -47,6 +49,19 @@ const SOURCES: [Source; 2] = [
         ext: "js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../assets/vendor/htmx-2.0.4.min.js"),
+    },
+    // The staff pages' own stylesheet and script (tables, the upload progress bar).
+    Source {
+        stem: "staff",
+        ext: "css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../../assets/staff.css"),
+    },
+    Source {
+        stem: "staff",
+        ext: "js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../assets/staff.js"),
     },
 ];
 
@@ -81,6 +96,8 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| SOURCES.iter().map(build)
 pub static URLS: LazyLock<AssetUrls> = LazyLock::new(|| AssetUrls {
     css: format!("/assets/{}", ASSETS[0].name),
     htmx: format!("/assets/{}", ASSETS[1].name),
+    staff_css: format!("/assets/{}", ASSETS[2].name),
+    staff_js: format!("/assets/{}", ASSETS[3].name),
 });
 
 pub fn all() -> &'static [Asset] {

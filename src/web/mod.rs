@@ -6,11 +6,15 @@
 
 pub mod assets;
 pub mod auth;
+pub mod center;
 pub mod home;
 pub mod openings;
 pub mod profile;
 pub mod session;
+pub mod staff;
+pub mod staff_text;
 pub mod text;
+pub mod uploads;
 
 use std::collections::HashMap;
 
@@ -44,7 +48,8 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
             web::get().to(profile::occupation_options),
         )
         .route("/fragments/regions", web::get().to(profile::region_picker))
-        .route("/openings/{id}", web::get().to(openings::opening_page));
+        .route("/openings/{id}", web::get().to(openings::opening_page))
+        .configure(center::mount);
 }
 
 /// What every page's frame needs: words, asset URLs, the CSRF token, who is signed in.
@@ -76,6 +81,7 @@ impl Layout {
                     label: t.my_profile,
                 });
             }
+            links.extend(staff::nav_links(p, viewer.lang));
         }
         let other = match viewer.lang {
             Lang::Zh => "en",

@@ -1,0 +1,165 @@
+//! The words of the staff pages (training centers, county officers, admins), in Chinese and
+//! English. Each word is written once with both languages side by side, so neither can be
+//! forgotten; the job seekers' words stay in `text.rs`.
+
+use crate::i18n::Lang;
+
+macro_rules! words {
+    ($($name:ident: $zh:expr, $en:expr;)*) => {
+        pub struct StaffText { $(pub $name: &'static str,)* }
+        pub static ZH: StaffText = StaffText { $($name: $zh,)* };
+        pub static EN: StaffText = StaffText { $($name: $en,)* };
+    };
+}
+
+words! {
+    nav_courses: "课程", "Courses";
+    nav_graduates: "结业名单上传", "Graduates upload";
+    nav_households: "家庭", "Households";
+    nav_workers: "劳动力", "Workers";
+    nav_followups: "回访", "Follow-ups";
+    nav_reports: "报表", "Reports";
+    nav_dashboard: "成效看板", "Dashboard";
+    nav_admin: "管理", "Admin";
+    courses: "课程", "Courses";
+    new_course: "新建课程", "New course";
+    edit_course: "修改课程", "Edit course";
+    edit: "修改", "Edit";
+    open: "查看", "Open";
+    no_courses: "还没有课程。", "No courses yet.";
+    title: "课程名称", "Course title";
+    hours: "课时", "Hours";
+    starts_on: "开课日期", "Starts on";
+    ends_on: "结业日期", "Ends on";
+    capacity: "名额", "Places";
+    location: "上课地点", "Held in";
+    certificate_level: "证书等级", "Certificate level";
+    occupation_taught: "培训工种", "Occupation taught";
+    occupation_search: "培训什么工种", "Which occupation (search)";
+    enrolled: "已报名", "Enrolled";
+    enrolments: "学员", "Trainees";
+    no_enrolments: "还没有学员。", "No trainees yet.";
+    enrol: "报名", "Enrol";
+    enrol_by_id: "按身份证号报名", "Enrol by ID number";
+    id_number: "身份证号", "ID number";
+    result: "结果", "Result";
+    record_result: "登记结果", "Record the result";
+    certificate_number: "证书编号", "Certificate number";
+    passed: "合格", "Passed";
+    failed: "不合格", "Failed";
+    pending: "在读", "In training";
+    mark_passed: "登记合格", "Record a pass";
+    mark_failed: "登记不合格", "Record a fail";
+    level_5: "五级（初级工）", "Level 5 (beginner)";
+    level_4: "四级（中级工）", "Level 4 (intermediate)";
+    level_3: "三级（高级工）", "Level 3 (advanced)";
+    level_2: "二级（技师）", "Level 2 (technician)";
+    level_1: "一级（高级技师）", "Level 1 (senior technician)";
+    create: "创建", "Create";
+    back_to_courses: "返回课程列表", "Back to the courses";
+    graduates_upload: "上传结业名单", "Upload graduates";
+    graduates_intro: "用表格软件另存为“CSV UTF-8”后上传。每一行是一名学员的结业结果；同一个文件重复上传不会重复登记。", "Save the sheet as \"CSV UTF-8\" and upload it. Each row is one trainee's result; sending the same file again changes nothing.";
+    households_upload: "上传家庭名单", "Upload households";
+    households_intro: "用表格软件另存为“CSV UTF-8”后上传。按户籍编号更新，重复上传不会重复登记。", "Save the sheet as \"CSV UTF-8\" and upload it. Rows are matched on the registry number; sending the same file again changes nothing.";
+    template_download: "下载表头模板", "Download the template";
+    csv_file: "CSV 文件", "CSV file";
+    upload: "上传", "Upload";
+    uploading: "正在上传…", "Uploading…";
+    report: "检查结果", "Report";
+    rows_read: "读取行数", "Rows read";
+    rows_new: "新增", "New";
+    rows_updated: "更新", "Updated";
+    rows_unchanged: "未变", "Unchanged";
+    rows_failed: "出错", "Failed";
+    all_rows_good: "所有行都已保存。", "Every row was saved.";
+    some_rows_failed: "下面这些行没有保存，请修改后重新上传：", "These rows were not saved; mend them and send them again:";
+    row: "行号", "Row";
+    column: "列", "Column";
+    value: "填写的内容", "Value";
+    reason: "原因", "Reason";
+    download_failed: "下载出错的行（CSV）", "Download the failed rows (CSV)";
+    file_refused: "文件没有被接受：", "The file was not accepted:";
+    nothing_saved: "整个文件都没有保存。", "Nothing in the file was saved.";
+    choose_file: "请选择文件", "Choose a file";
+    status_registered_poor: "建档立卡贫困户", "Registered poor";
+    status_monitored: "监测户", "Monitored";
+    status_exited: "脱贫户", "Exited poverty";
+    status_other: "其他", "Other";
+}
+
+pub fn staff_text(lang: Lang) -> &'static StaffText {
+    match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    }
+}
+
+/// A validation or import reason as a sentence; reasons the job seekers' pages already word
+/// come from `text::reason`.
+pub fn reason(lang: Lang, reason: &str) -> String {
+    let (zh, en) = match reason {
+        "id_number_must_be_18_characters" => {
+            ("身份证号应为 18 位", "An ID number has 18 characters")
+        }
+        "id_number_check_character" => (
+            "身份证号最后一位校验码不对",
+            "The ID number's check character is wrong",
+        ),
+        "id_number_birth_date" => (
+            "身份证号中的出生日期不对",
+            "The birth date in the ID number is wrong",
+        ),
+        "must_be_yes_or_no" => (
+            "应填 合格/不合格（或 是/否、1/0）",
+            "Use passed/failed (yes/no, 1/0)",
+        ),
+        "required_when_passed" => (
+            "合格的学员要填证书编号",
+            "A pass needs the certificate number",
+        ),
+        "unknown_course_or_not_yours" => (
+            "没有这个课程，或不是本机构的课程",
+            "No such course, or not one of yours",
+        ),
+        "capacity_reached" => ("课程名额已满", "The course has no places left"),
+        "conflicts_with_existing_record" => (
+            "与已有记录冲突（例如证书编号已被使用）",
+            "Conflicts with an existing record (a certificate number already used, say)",
+        ),
+        "date_must_be_yyyy_mm_dd" => ("日期应写成 2026-03-01", "Write dates as 2026-03-01"),
+        "missing_column" => ("文件缺少这一列", "The file lacks this column"),
+        "empty_file" => ("文件是空的", "The file is empty"),
+        "malformed_csv" => (
+            "这一行的 CSV 格式有误（引号不成对？）",
+            "This line is not well-formed CSV (an unpaired quote?)",
+        ),
+        "not_utf8" => (
+            "不是 UTF-8 编码，请另存为“CSV UTF-8”",
+            "Not UTF-8; save as \"CSV UTF-8\"",
+        ),
+        "more_than_100000_rows" => ("一次最多 100000 行", "At most 100,000 rows at a time"),
+        "outside_your_region" => ("不在您负责的地区", "Outside your region"),
+        "does_not_match_id_number" => ("与身份证号不符", "Does not match the ID number"),
+        "in_the_future" => ("不能是将来的日期", "Cannot be in the future"),
+        "before_starts_on" => ("结业日期不能早于开课日期", "Cannot be before the start"),
+        "between_1_and_10_codes" => ("请选择培训工种", "Choose the occupation taught"),
+        "out_of_range_1_5000" => ("应在 1 到 5000 之间", "Between 1 and 5000"),
+        "out_of_range_1_10000" => ("应在 1 到 10000 之间", "Between 1 and 10,000"),
+        "unknown_worker" => ("没有找到这个人的求职资料", "No worker with this ID number"),
+        "worker_id_or_id_number_required" => ("请填身份证号", "Enter the ID number"),
+        "unknown_household" => ("没有这个家庭", "No such household"),
+        "unknown_employment" => ("请选择就业情况", "Choose the employment"),
+        "required_when_working" => ("在岗时要填月收入", "Required while working"),
+        "below_enrolled" => ("不能少于已报名人数", "Cannot be fewer than those enrolled"),
+        "income_and_date_go_together" => (
+            "收入和评估日期要一起填",
+            "Give the income and its date together",
+        ),
+        "file_required" => ("请选择要上传的文件", "Choose the file to upload"),
+        other => return super::text::reason(lang, other),
+    };
+    match lang {
+        Lang::Zh => zh.to_string(),
+        Lang::En => en.to_string(),
+    }
+}
