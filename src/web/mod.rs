@@ -8,6 +8,7 @@ pub mod assets;
 pub mod auth;
 pub mod center;
 pub mod home;
+pub mod officer;
 pub mod openings;
 pub mod profile;
 pub mod session;
@@ -49,7 +50,8 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
         )
         .route("/fragments/regions", web::get().to(profile::region_picker))
         .route("/openings/{id}", web::get().to(openings::opening_page))
-        .configure(center::mount);
+        .configure(center::mount)
+        .configure(officer::mount);
 }
 
 /// What every page's frame needs: words, asset URLs, the CSRF token, who is signed in.
