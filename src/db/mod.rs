@@ -15,6 +15,7 @@ pub mod regions;
 pub mod reports;
 pub mod seed;
 pub mod sessions;
+pub mod targets;
 pub mod throttle;
 pub mod workers;
 

@@ -14,6 +14,7 @@ pub mod openings;
 pub mod organizations;
 pub mod preconditions;
 pub mod reports;
+pub mod targets;
 pub mod workers;
 
 use actix_web::web;
@@ -128,6 +129,8 @@ pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(reports::households)
                 .service(reports::subsidy_eligibility)
                 .service(reports::outcomes)
+                .service(targets::set_target)
+                .service(targets::target_progress)
                 .service(imports::import_households)
                 .service(imports::import_graduates),
         );

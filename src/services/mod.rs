@@ -14,6 +14,7 @@ pub mod openings;
 pub mod organizations;
 pub mod placements;
 pub mod reports;
+pub mod targets;
 pub mod workers;
 
 use crate::error::{ApiError, ApiResult, ErrorCode};

@@ -7,6 +7,7 @@
 pub mod assets;
 pub mod auth;
 pub mod center;
+pub mod dashboard;
 pub mod home;
 pub mod officer;
 pub mod openings;
@@ -51,7 +52,8 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
         .route("/fragments/regions", web::get().to(profile::region_picker))
         .route("/openings/{id}", web::get().to(openings::opening_page))
         .configure(center::mount)
-        .configure(officer::mount);
+        .configure(officer::mount)
+        .configure(dashboard::mount);
 }
 
 /// What every page's frame needs: words, asset URLs, the CSRF token, who is signed in.

@@ -135,6 +135,52 @@ words! {
     none_yet: "暂无。", "None yet.";
     saved_notice: "已保存。", "Saved.";
     yuan: "元", "yuan";
+    dashboard: "就业成效看板", "Outcome dashboard";
+    dashboard_intro: "数字与接口 GET /api/v1/stats/outcomes 的计算完全相同。", "The figures are those of GET /api/v1/stats/outcomes, computed once.";
+    group_by: "按什么分组", "Group by";
+    by_county: "县（区）", "County";
+    by_village: "村", "Village";
+    by_course: "培训课程", "Course";
+    by_center: "培训机构", "Training center";
+    by_employer: "用工单位", "Employer";
+    by_occupation: "工种", "Occupation";
+    from: "从", "From";
+    to: "到", "To";
+    region: "地区", "Region";
+    whole_region: "我负责的全部地区", "All of my region";
+    show: "查看", "Show";
+    period: "统计期间", "Period";
+    group: "分组", "Group";
+    placed: "上岗人数", "Placed";
+    households_up: "越过监测线的家庭", "Households above the line";
+    people_up: "越过监测线的人口", "People above the line";
+    retention: "稳岗率", "Retention";
+    retention_1m: "1 个月", "1 month";
+    retention_3m: "3 个月", "3 months";
+    retention_6m: "6 个月", "6 months";
+    retention_12m: "12 个月", "12 months";
+    wages: "月工资（元）", "Monthly wages (yuan)";
+    wage_p25: "下四分位", "Lower quartile";
+    wage_median: "中位数", "Median";
+    wage_p75: "上四分位", "Upper quartile";
+    enrolled_short: "报名", "Enrolled";
+    passed_short: "结业合格", "Passed";
+    applied_short: "报名求职", "Applied";
+    placements_title: "上岗与越过监测线的家庭", "Placements and households above the line";
+    retention_title: "稳岗率（上岗后仍在岗的比例）", "Retention (share still employed after)";
+    wages_title: "上岗月工资", "Monthly wages at placement";
+    no_figures: "这段时间没有数据。", "No figures for this period.";
+    targets_title: "年度目标进度", "The year's targets";
+    targets_none: "今年还没有设定目标。", "No targets set for this year.";
+    target: "目标", "Target";
+    done: "已完成", "Done";
+    remaining: "还差", "Remaining";
+    expected_by_now: "按进度应完成", "Expected by now";
+    on_pace: "进度正常", "On pace";
+    behind: "落后于进度", "Behind";
+    people_target: "带动脱贫人口", "People out of poverty";
+    placements_target: "转移就业人数", "Workers placed";
+    province_total: "全省合计", "Province total";
     status_registered_poor: "建档立卡贫困户", "Registered poor";
     status_monitored: "监测户", "Monitored";
     status_exited: "脱贫户", "Exited poverty";
@@ -209,6 +255,8 @@ pub fn reason(lang: Lang, reason: &str) -> String {
             "收入和评估日期要一起填",
             "Give the income and its date together",
         ),
+        "unknown_group_by" => ("请选择分组方式", "Choose a grouping"),
+        "before_from" => ("结束日期不能早于开始日期", "Cannot be before the start"),
         "file_required" => ("请选择要上传的文件", "Choose the file to upload"),
         other => return super::text::reason(lang, other),
     };
