@@ -12,4 +12,5 @@ mod pages;
 mod program;
 mod quality;
 mod ranking;
+mod staff_pages;
 mod story;

@@ -413,7 +413,7 @@ async fn followups_due_this_week_for_the_officers_county_only() {
 type Recorded = (i64, i32, &'static str, Option<i32>, Option<&'static str>);
 
 /// A hand-built program with known answers, written straight into PostgreSQL.
-async fn seed_known_world(app: &TestApp) {
+pub(crate) async fn seed_known_world(app: &TestApp) {
     let db = app.db().await;
     let t = today();
     let d = |days: i64| t - Duration::days(days);

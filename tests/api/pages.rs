@@ -50,7 +50,7 @@ impl<'a> PageClient<'a> {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -424,7 +424,7 @@ async fn unknown_pages_are_pages_and_unknown_api_routes_stay_json() {
 
 /// Everything a page makes the browser download, compressed as a phone's browser asks for it:
 /// the HTML and every stylesheet and script it links (all on this host).
-async fn transferred(app: &TestApp, pc: &PageClient<'_>, path: &str) -> (usize, usize) {
+pub(crate) async fn transferred(app: &TestApp, pc: &PageClient<'_>, path: &str) -> (usize, usize) {
     let fetch = |p: String| {
         let req = app
             .client

@@ -1,0 +1,364 @@
+//! The staff pages over plain HTTP: the dashboard's figures are the API's, the year's targets
+//! (API and progress), and the staff pages' weight budgets.
+
+use std::collections::HashMap;
+
+use chrono::Datelike;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_error, spawn_app, unique_phone, TestApp, TEST_PASSWORD};
+use crate::pages::{transferred, PageClient};
+
+/// An officer of `region` with a known phone.
+async fn officer(app: &TestApp, admin: &str, region: &str) -> (String, String) {
+    let phone = unique_phone();
+    let resp = app
+        .post_json(
+            "/api/v1/officers",
+            Some(admin),
+            &json!({ "phone": phone, "password": TEST_PASSWORD, "region_code": region }),
+        )
+        .await;
+    assert_eq!(resp.status().as_u16(), 201);
+    let token = app.login(&phone, TEST_PASSWORD).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (phone, token)
+}
+
+async fn page_sign_in<'a>(app: &'a TestApp, phone: &str) -> PageClient<'a> {
+    let mut pc = PageClient::new(app);
+    let form = pc.get("/signin").await;
+    let answer = pc
+        .post(
+            "/signin",
+            &[
+                ("csrf", &form.csrf()),
+                ("phone", phone),
+                ("password", TEST_PASSWORD),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    pc
+}
+
+fn csv_rows(text: &str) -> Vec<HashMap<String, String>> {
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            header
+                .iter()
+                .cloned()
+                .zip(r.iter().map(str::to_string))
+                .collect()
+        })
+        .collect()
+}
+
+/// The JSON the dashboard page embeds for its charts.
+fn embedded(body: &str) -> Value {
+    let start = body
+        .find("<script type=\"application/json\" id=\"dashboard-data\">")
+        .expect("the dashboard's data");
+    let rest = &body[start..];
+    let open = rest.find('>').unwrap() + 1;
+    let close = rest.find("</script>").unwrap();
+    serde_json::from_str(&rest[open..close]).unwrap()
+}
+
+fn num(v: &Value) -> String {
+    match v.as_f64() {
+        Some(x) if v.is_f64() => format!("{x:.4}"),
+        Some(_) => v.to_string(),
+        None => String::new(),
+    }
+}
+
+#[tokio::test]
+async fn dashboard_figures_equal_the_stats_api_for_the_same_filters() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (phone, token) = officer(&app, &admin, "630000").await;
+    crate::outcomes::seed_known_world(&app).await;
+    let mut pc = page_sign_in(&app, &phone).await;
+    let today = chrono::Local::now().date_naive();
+    let from = "2000-01-01".to_string();
+    let to = today.to_string();
+    let mut compared = 0;
+    for group in [
+        "county",
+        "village",
+        "course",
+        "center",
+        "employer",
+        "occupation",
+    ] {
+        for region in ["", "630224"] {
+            let mut q = format!("group_by={group}&from={from}&to={to}");
+            if !region.is_empty() {
+                q.push_str(&format!("&region={region}"));
+            }
+            let api: Value = app
+                .get_auth(&format!("/api/v1/stats/outcomes?{q}"), &token)
+                .await
+                .json()
+                .await
+                .unwrap();
+            let api = api.as_array().expect("rows").clone();
+            let csv = pc.get(&format!("/dashboard.csv?{q}")).await;
+            assert_eq!(csv.status, 200, "{}", csv.body);
+            let rows = csv_rows(&csv.body);
+            assert_eq!(rows.len(), api.len(), "{group} {region}: {}", csv.body);
+            for (row, a) in rows.iter().zip(&api) {
+                assert_eq!(row["group"], a["group"].as_str().unwrap());
+                for (k, v) in a.as_object().unwrap() {
+                    if k == "group" {
+                        continue;
+                    }
+                    assert_eq!(row[k.as_str()], num(v), "{group} {region} {k}");
+                    compared += 1;
+                }
+            }
+            let page = pc.get(&format!("/dashboard?{q}")).await;
+            assert_eq!(page.status, 200);
+            let data = embedded(&page.body);
+            let placed: Vec<i64> = api.iter().map(|a| a["placed"].as_i64().unwrap()).collect();
+            let shown: Vec<i64> = data["placed"]
+                .as_array()
+                .map(|a| a.iter().map(|v| v.as_i64().unwrap()).collect())
+                .unwrap_or_default();
+            assert_eq!(shown, placed, "{group} {region}");
+            for a in &api {
+                let cell = format!(
+                    "data-group=\"{}\"",
+                    a["group"].as_str().unwrap().replace('"', "&quot;")
+                );
+                assert!(page.body.contains(&cell), "{group}: row {cell}");
+            }
+        }
+    }
+    assert!(compared > 100, "compared {compared} figures");
+
+    // The figures the API gained, with the known world's answers: Hualong's household H1
+    // (4 people, assessed 3000) is above the 6000 line with its members' wages.
+    let county: Value = app
+        .get_auth("/api/v1/stats/outcomes?group_by=county", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let hualong = &county[0];
+    assert_eq!(hualong["group"], "630224");
+    assert_eq!(hualong["households_crossed_up"], 1);
+    assert_eq!(hualong["people_crossed_up"], 4);
+    assert_eq!(hualong["wage_p25"], 5250.0);
+    assert_eq!(hualong["wage_p75"], 5750.0);
+    assert_eq!(
+        hualong["retention_1m"], 0.0,
+        "no 1-month follow-up was recorded"
+    );
+    assert_eq!(county[1]["households_crossed_up"], 0);
+
+    // An officer of another county sees only hers, and may not ask for Hualong.
+    let (xphone, _) = officer(&app, &admin, "630225").await;
+    let mut xunhua = page_sign_in(&app, &xphone).await;
+    let page = xunhua.get("/dashboard?group_by=county").await;
+    assert!(page.body.contains("data-group=\"630225\""));
+    assert!(!page.body.contains("data-group=\"630224\""));
+    let refused = xunhua.get("/dashboard?region=630224").await;
+    assert!(
+        refused.body.contains("不在您负责的地区"),
+        "{}",
+        refused.body
+    );
+    assert!(!refused.body.contains("data-group=\"630224\""));
+    // Bad filters are answered beside the field.
+    let bad = pc.get("/dashboard?from=yesterday&group_by=planet").await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("日期格式应为"), "{}", bad.body);
+}
+
+#[tokio::test]
+async fn targets_are_set_by_admins_and_progress_counts_the_outcome_figures() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, province) = officer(&app, &admin, "630000").await;
+    let (_, xunhua) = officer(&app, &admin, "630225").await;
+    crate::outcomes::seed_known_world(&app).await;
+    let year = chrono::Local::now().date_naive().year();
+    let put = |token: String, county: &'static str, body: Value| {
+        let app = &app;
+        async move {
+            app.client
+                .put(app.url(&format!("/api/v1/targets/{county}/{year}")))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let target = json!({ "people_out_of_poverty": 400, "workers_to_place": 120 });
+    let resp = put(admin.clone(), "630224", target.clone()).await;
+    assert_eq!(resp.status().as_u16(), 200);
+    let saved: Value = resp.json().await.unwrap();
+    assert_eq!(saved["workers_to_place"], 120);
+    // Only admins set targets; a county, and sane numbers.
+    assert_error(
+        put(province.clone(), "630224", target.clone()).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let body = assert_error(
+        put(admin.clone(), "630000", target.clone()).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(body["details"][0]["reason"], "must_be_a_county");
+    let body = assert_error(
+        put(
+            admin.clone(),
+            "630225",
+            json!({ "people_out_of_poverty": -1, "workers_to_place": 5 }),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(body["details"][0]["field"], "people_out_of_poverty");
+    // Setting again replaces.
+    let resp = put(
+        admin.clone(),
+        "630224",
+        json!({ "people_out_of_poverty": 300, "workers_to_place": 100 }),
+    )
+    .await;
+    assert_eq!(resp.status().as_u16(), 200);
+
+    let progress: Value = app
+        .get_auth("/api/v1/targets/progress", &province)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(progress["year"], year);
+    let counties = progress["counties"].as_array().unwrap();
+    assert_eq!(counties.len(), 1, "{progress}");
+    let c = &counties[0];
+    assert_eq!(c["region_code"], "630224");
+    // Done is the outcome statistics of the year so far, by county.
+    let from = progress["from"].as_str().unwrap();
+    let to = progress["to"].as_str().unwrap();
+    let stats: Value = app
+        .get_auth(
+            &format!("/api/v1/stats/outcomes?group_by=county&from={from}&to={to}"),
+            &province,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let row = stats
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["group"] == "630224")
+        .cloned()
+        .unwrap_or(json!({ "placed": 0, "people_crossed_up": 0 }));
+    assert_eq!(c["placements"]["done"], row["placed"]);
+    assert_eq!(c["people"]["done"], row["people_crossed_up"]);
+    assert_eq!(c["placements"]["target"], 100);
+    let done = c["placements"]["done"].as_i64().unwrap();
+    assert_eq!(c["placements"]["remaining"], 100 - done);
+    let expected = c["placements"]["expected_by_now"].as_i64().unwrap();
+    assert_eq!(c["placements"]["on_pace"], done >= expected);
+    assert_eq!(progress["provinces"][0]["region_code"], "630000");
+    assert_eq!(progress["provinces"][0]["people"]["target"], 300);
+    // Xunhua's officer sees none of Hualong's targets.
+    let other: Value = app
+        .get_auth("/api/v1/targets/progress", &xunhua)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(other["counties"], json!([]));
+    assert_error(
+        app.get_auth("/api/v1/targets/progress?region=630224", &xunhua)
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    // The dashboard shows the same progress.
+    let (phone, _) = officer(&app, &admin, "630224").await;
+    let mut pc = page_sign_in(&app, &phone).await;
+    let page = pc.get("/dashboard").await;
+    assert!(page.body.contains("年度目标进度"), "{}", page.body);
+    assert!(page.body.contains("转移就业人数"));
+}
+
+#[tokio::test]
+async fn staff_pages_stay_within_their_weight_budgets() {
+    const PAGE_BUDGET: usize = 75 * 1024;
+    const DASHBOARD_BUDGET: usize = 250 * 1024;
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (phone, officer_token) = officer(&app, &admin, "630224").await;
+    crate::outcomes::seed_known_world(&app).await;
+    let mut officer_pc = page_sign_in(&app, &phone).await;
+    let (_, center_phone) =
+        crate::browser::center::staff_account(&app, &officer_token, "center", "630224").await;
+    let center_pc = page_sign_in(&app, &center_phone).await;
+    let mut report = Vec::new();
+    for path in [
+        "/center/courses",
+        "/center/courses/new",
+        "/center/graduates",
+    ] {
+        report.push((path, transferred(&app, &center_pc, path).await, PAGE_BUDGET));
+    }
+    for path in [
+        "/office/households",
+        "/office/households/new",
+        "/office/households/upload",
+        "/office/workers",
+        "/office/workers/new",
+        "/office/followups",
+        "/office/reports",
+    ] {
+        report.push((
+            path,
+            transferred(&app, &officer_pc, path).await,
+            PAGE_BUDGET,
+        ));
+    }
+    report.push((
+        "/dashboard",
+        transferred(&app, &officer_pc, "/dashboard?from=2000-01-01").await,
+        DASHBOARD_BUDGET,
+    ));
+    for (path, (html, total), budget) in &report {
+        println!("page weight {path}: first HTML {html} B, total {total} B (budget {budget} B)");
+        assert!(total <= budget, "{path}: {total} B > {budget} B");
+    }
+    // The chart library is on the dashboard only.
+    let chart = labormatch::web::assets::URLS.chart_js.clone();
+    let page = officer_pc.get("/office/households").await;
+    assert!(!page.body.contains(&chart));
+    let page = officer_pc.get("/dashboard").await;
+    assert!(page.body.contains(&chart));
+}
