@@ -8,6 +8,7 @@
 //! Screenshots at 360 px go to `target/screenshots/`.
 
 pub(crate) mod center;
+mod officer;
 mod worker;
 
 use std::path::{Path, PathBuf};
