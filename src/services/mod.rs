@@ -5,6 +5,7 @@
 //! values or the one error type, `ApiError`. Nothing here knows about HTTP requests.
 
 pub mod accounts;
+pub mod admin;
 pub mod applications;
 pub mod audit;
 pub mod claims;

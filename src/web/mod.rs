@@ -4,6 +4,7 @@
 //! work with JavaScript off; htmx only swaps parts of a page, and a request carrying `HX-Request`
 //! gets just the fragment. Sessions, cookies and CSRF: `session.rs`; assets: `assets.rs`.
 
+pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod center;
@@ -53,7 +54,8 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
         .route("/openings/{id}", web::get().to(openings::opening_page))
         .configure(center::mount)
         .configure(officer::mount)
-        .configure(dashboard::mount);
+        .configure(dashboard::mount)
+        .configure(admin::mount);
 }
 
 /// What every page's frame needs: words, asset URLs, the CSRF token, who is signed in.

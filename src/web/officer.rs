@@ -304,7 +304,7 @@ pub struct TextField {
     pub value: String,
 }
 
-fn text_field(name: &'static str, label: &'static str, value: &str) -> TextField {
+pub(super) fn text_field(name: &'static str, label: &'static str, value: &str) -> TextField {
     TextField {
         name,
         label,

@@ -7,6 +7,7 @@
 //! Each test runs once with JavaScript on and once with it off (a Chrome content setting).
 //! Screenshots at 360 px go to `target/screenshots/`.
 
+mod admin;
 pub(crate) mod center;
 mod officer;
 mod worker;
