@@ -25,10 +25,13 @@
       };
       new uPlot(opts, [xs].concat(data), box);
     }
-    var bars = uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.6, 60] }) : null;
+    // Two bars per group, side by side: placements left of the tick, households right of it.
+    var barsAt = function (align) {
+      return uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.35, 40], align: align }) : null;
+    };
     chart('chart-placements', [
-      { label: d.labels.placed, stroke: '#0b57a4', fill: 'rgba(11,87,164,.6)', paths: bars, points: { show: false } },
-      { label: d.labels.households, stroke: '#1e6b34', fill: 'rgba(30,107,52,.5)', paths: bars, points: { show: false } }
+      { label: d.labels.placed, stroke: '#0b57a4', fill: 'rgba(11,87,164,.6)', paths: barsAt(-1), points: { show: false } },
+      { label: d.labels.households, stroke: '#1e6b34', fill: 'rgba(30,107,52,.5)', paths: barsAt(1), points: { show: false } }
     ], [d.placed, d.households], function (v) { return v; });
     var pct = function (v) { return v == null ? '' : Math.round(v * 100) + '%'; };
     chart('chart-retention', [
