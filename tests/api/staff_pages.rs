@@ -362,3 +362,84 @@ async fn staff_pages_stay_within_their_weight_budgets() {
     let page = officer_pc.get("/dashboard").await;
     assert!(page.body.contains(&chart));
 }
+
+#[tokio::test]
+async fn a_center_replaces_its_own_course_only() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let officer = app.officer_token(&admin, "630224").await;
+    let (_, center) = app.org_token(&officer, "center", "630224").await;
+    let (_, other) = app.org_token(&officer, "center", "630224").await;
+    let course = json!({
+        "title": "拉面技能培训", "occupation_codes": ["4-03-02-02"], "hours": 90,
+        "starts_on": "2026-08-01", "ends_on": "2026-09-01", "capacity": 30,
+        "location_region": "630224", "certificate_level": 5
+    });
+    let created: Value = app
+        .post_json("/api/v1/courses", Some(&center), &course)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let put = |token: String, body: Value| {
+        let app = &app;
+        async move {
+            app.client
+                .put(app.url(&format!("/api/v1/courses/{id}")))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let mut changed = course.clone();
+    changed["title"] = json!("拉面技能提高班");
+    changed["capacity"] = json!(40);
+    let resp = put(center.clone(), changed.clone()).await;
+    assert_eq!(resp.status().as_u16(), 200);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["title"], "拉面技能提高班");
+    assert_eq!(body["capacity"], 40);
+    assert_error(put(other.clone(), changed.clone()).await, 404, "not_found").await;
+    assert_error(
+        put(officer.clone(), changed.clone()).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    // Places never drop below those enrolled.
+    for first17 in ["63212719900101001", "63212719910202002"] {
+        let id_number = labormatch::domain::complete_id_number(first17).unwrap();
+        let birth_year: i32 = first17[6..10].parse().unwrap();
+        let worker = app
+            .post_json(
+                "/api/v1/workers",
+                Some(&officer),
+                &json!({
+                    "name": "马军", "gender": "male", "birth_year": birth_year, "id_number": id_number,
+                    "home_region": "630224", "accept_anywhere": true
+                }),
+            )
+            .await;
+        assert_eq!(worker.status().as_u16(), 201);
+        let resp = app
+            .post_json(
+                &format!("/api/v1/courses/{id}/enrollments"),
+                Some(&center),
+                &json!({ "id_number": id_number }),
+            )
+            .await;
+        assert_eq!(resp.status().as_u16(), 201);
+    }
+    changed["capacity"] = json!(1);
+    let body = assert_error(
+        put(center.clone(), changed.clone()).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(body["details"][0]["field"], "capacity");
+    assert_eq!(body["details"][0]["reason"], "below_enrolled");
+}
