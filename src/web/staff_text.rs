@@ -288,8 +288,6 @@ pub fn reason(lang: Lang, reason: &str) -> String {
         "in_the_future" => ("不能是将来的日期", "Cannot be in the future"),
         "before_starts_on" => ("结业日期不能早于开课日期", "Cannot be before the start"),
         "between_1_and_10_codes" => ("请选择培训工种", "Choose the occupation taught"),
-        "out_of_range_1_5000" => ("应在 1 到 5000 之间", "Between 1 and 5000"),
-        "out_of_range_1_10000" => ("应在 1 到 10000 之间", "Between 1 and 10,000"),
         "unknown_worker" => ("没有找到这个人的求职资料", "No worker with this ID number"),
         "worker_id_or_id_number_required" => ("请填身份证号", "Enter the ID number"),
         "unknown_household" => ("没有这个家庭", "No such household"),
@@ -303,7 +301,19 @@ pub fn reason(lang: Lang, reason: &str) -> String {
         "unknown_group_by" => ("请选择分组方式", "Choose a grouping"),
         "before_from" => ("结束日期不能早于开始日期", "Cannot be before the start"),
         "file_required" => ("请选择要上传的文件", "Choose the file to upload"),
-        other => return super::text::reason(lang, other),
+        other => {
+            // out_of_range_1_30 and the like: the bounds are in the code.
+            if let Some((lo, hi)) = other
+                .strip_prefix("out_of_range_")
+                .and_then(|b| b.split_once('_'))
+            {
+                return match lang {
+                    Lang::Zh => format!("应在 {lo} 到 {hi} 之间"),
+                    Lang::En => format!("Between {lo} and {hi}"),
+                };
+            }
+            return super::text::reason(lang, other);
+        }
     };
     match lang {
         Lang::Zh => zh.to_string(),

@@ -320,9 +320,12 @@ impl ReportView {
                 view.refused = Some(e.body(lang).message);
             }
             Uploaded::Report(r, failed) => {
+                // One reason per cell: a cell that is not a number is not also "out of range".
+                let mut seen = std::collections::HashSet::new();
                 view.lines = r
                     .errors
                     .iter()
+                    .filter(|e| seen.insert((e.row, e.column.clone())))
                     .map(|e| ReportLine {
                         row: e.row,
                         value: failed.cell(e.row, &e.column),

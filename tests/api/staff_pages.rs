@@ -443,3 +443,184 @@ async fn a_center_replaces_its_own_course_only() {
     assert_eq!(body["details"][0]["field"], "capacity");
     assert_eq!(body["details"][0]["reason"], "below_enrolled");
 }
+
+/// A `multipart/form-data` body with the CSRF field (when given) and a CSV file.
+fn multipart(csrf: Option<&str>, csv: &str) -> (String, Vec<u8>) {
+    let boundary = "----labormatch-test-boundary";
+    let mut body = Vec::new();
+    if let Some(token) = csrf {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"h.csv\"\r\n\
+             Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+        )
+        .as_bytes(),
+    );
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(
+    app: &TestApp,
+    pc: &PageClient<'_>,
+    path: &str,
+    csrf: Option<&str>,
+    csv: &str,
+) -> (u16, String) {
+    let (content_type, body) = multipart(csrf, csv);
+    let resp = app
+        .client
+        .post(app.url(path))
+        .header("accept", "text/html")
+        .header("accept-language", pc.lang)
+        .header("content-type", content_type)
+        .header("cookie", pc.cookie_header())
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn staff_forms_answer_beside_the_field_and_uploads_report_row_by_row() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (phone, _) = officer(&app, &admin, "630224").await;
+    let mut pc = page_sign_in(&app, &phone).await;
+
+    // A household outside her county, and numbers that are not numbers.
+    let form = pc.get("/office/households/new").await;
+    assert_eq!(form.status, 200);
+    assert!(
+        form.body.contains("化隆回族自治县"),
+        "her counties are offered"
+    );
+    assert!(
+        !form.body.contains("循化撒拉族自治县"),
+        "not another county's"
+    );
+    let answer = pc
+        .post(
+            "/office/households/new",
+            &[
+                ("csrf", &form.csrf()),
+                ("registry_number", "XH-1"),
+                ("county_code", "630225"),
+                ("village", "街子村"),
+                ("member_count", "four"),
+                ("status", "registered_poor"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert!(answer.body.contains("请填数字"), "{}", answer.body);
+    let answer = pc
+        .post(
+            "/office/households/new",
+            &[
+                ("csrf", &form.csrf()),
+                ("registry_number", "XH-1"),
+                ("county_code", "630225"),
+                ("village", "街子村"),
+                ("member_count", "4"),
+                ("status", "registered_poor"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 403, "{}", answer.body);
+    assert!(answer.body.contains("不在您负责的地区"), "{}", answer.body);
+    assert!(
+        answer.body.contains("value=\"XH-1\""),
+        "what was typed is kept"
+    );
+
+    // A worker linked to a household that is not hers.
+    let form = pc.get("/office/workers/new").await;
+    let id_number = labormatch::domain::complete_id_number("63212719900101001").unwrap();
+    let answer = pc
+        .post(
+            "/office/workers/new",
+            &[
+                ("csrf", &form.csrf()),
+                ("name", "马军"),
+                ("gender", "male"),
+                ("birth_year", "1990"),
+                ("id_number", &id_number),
+                ("home_region", "630224"),
+                ("registry_number", "NO-SUCH"),
+                ("education", "junior_high"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert!(answer.body.contains("没有这个家庭"), "{}", answer.body);
+
+    // The household upload: the same report page, row by row; without the form's token the
+    // file is refused before it is read.
+    let page = pc.get("/office/households/upload").await;
+    let csv = "registry_number,county_code,village,member_count,status\r\n\
+               HL-1,630224,东村,4,贫困户\r\n\
+               HL-2,630225,西村,3,贫困户\r\n\
+               HL-3,630224,南村,many,监测户\r\n";
+    let (status, _) = upload(&app, &pc, "/office/households/upload", None, csv).await;
+    assert_eq!(status, 403);
+    let (status, body) = upload(
+        &app,
+        &pc,
+        "/office/households/upload",
+        Some(&page.csrf()),
+        csv,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body.matches("<tr class=\"failed\">").count(), 2, "{body}");
+    assert!(
+        body.contains(
+            "<td>3</td><td>county_code</td><td><mark>630225</mark></td><td>不在您负责的地区</td>"
+        ),
+        "{body}"
+    );
+    assert!(
+        body.contains("<td>4</td><td>member_count</td><td><mark>many</mark></td><td>请填数字</td>"),
+        "{body}"
+    );
+    assert!(body.contains("id=\"failed-rows\""));
+    let list = pc.get("/office/households").await;
+    assert!(list.body.contains("HL-1") && !list.body.contains("HL-3"));
+    // A file without the columns is refused as a whole, in English when asked.
+    pc.lang = "en";
+    let page = pc.get("/office/households/upload").await;
+    let (status, body) = upload(
+        &app,
+        &pc,
+        "/office/households/upload",
+        Some(&page.csrf()),
+        "a,b\r\n1,2\r\n",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(body.contains("The file was not accepted"), "{body}");
+    assert!(
+        body.contains("county_code: The file lacks this column"),
+        "{body}"
+    );
+
+    // The follow-ups form without a wage while working.
+    pc.lang = "zh-CN";
+    let page = pc.get("/office/followups").await;
+    assert!(page.body.contains("没有到期的回访"));
+    let answer = pc
+        .post(
+            "/office/followups/999999",
+            &[("csrf", &page.csrf()), ("employment", "same_employer")],
+        )
+        .await;
+    assert_eq!(answer.status, 404);
+}
