@@ -624,3 +624,50 @@ async fn staff_forms_answer_beside_the_field_and_uploads_report_row_by_row() {
         .await;
     assert_eq!(answer.status, 404);
 }
+
+#[tokio::test]
+async fn staff_pages_are_for_their_staff_only() {
+    let app = spawn_app().await;
+    let paths = [
+        "/center/courses",
+        "/center/graduates",
+        "/office/households",
+        "/office/workers/new",
+        "/office/followups",
+        "/office/reports",
+        "/dashboard",
+        "/admin",
+        "/admin/accounts",
+        "/admin/targets",
+    ];
+    // Not signed in: sign in first, and come back.
+    let mut anonymous = PageClient::new(&app);
+    for path in paths {
+        let answer = anonymous.get(path).await;
+        assert_eq!(answer.status, 303, "{path}");
+        assert!(answer.location().starts_with("/signin?next="), "{path}");
+    }
+    // A job seeker: none of these pages exist for them, and their menu does not show them.
+    let mut seeker = PageClient::new(&app);
+    seeker.sign_up().await;
+    for path in paths {
+        assert_eq!(seeker.get(path).await.status, 404, "{path}");
+    }
+    let home = seeker.get("/").await;
+    assert!(!home.body.contains("/office/") && !home.body.contains("/admin"));
+    // An officer: her pages, not the center's or the admin's.
+    let admin = app.admin_token().await;
+    let (phone, _) = officer(&app, &admin, "630224").await;
+    let mut pc = page_sign_in(&app, &phone).await;
+    for path in ["/office/households", "/office/followups", "/dashboard"] {
+        assert_eq!(pc.get(path).await.status, 200, "{path}");
+    }
+    for path in ["/center/courses", "/admin", "/admin/accounts"] {
+        assert_eq!(pc.get(path).await.status, 404, "{path}");
+    }
+    let home = pc.get("/").await;
+    assert!(home.body.contains("href=\"/dashboard\"") && !home.body.contains("href=\"/admin\""));
+    // Unknown ids are pages that do not exist, not errors.
+    assert_eq!(pc.get("/office/workers/not-a-number").await.status, 404);
+    assert_eq!(pc.get("/office/households/999999/edit").await.status, 404);
+}
