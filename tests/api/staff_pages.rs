@@ -671,3 +671,65 @@ async fn staff_pages_are_for_their_staff_only() {
     assert_eq!(pc.get("/office/workers/not-a-number").await.status, 404);
     assert_eq!(pc.get("/office/households/999999/edit").await.status, 404);
 }
+
+#[tokio::test]
+async fn household_outcomes_and_subsidies_list_and_export_the_reports() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (phone, token) = officer(&app, &admin, "630000").await;
+    crate::outcomes::seed_known_world(&app).await;
+    let mut pc = page_sign_in(&app, &phone).await;
+    let page = pc.get("/office/reports").await;
+    assert_eq!(page.status, 200);
+    // The same lists as the API's reports.
+    let crossing: Value = app
+        .get_auth("/api/v1/reports/households", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let subsidy: Value = app
+        .get_auth("/api/v1/reports/subsidy-eligibility", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!crossing.as_array().unwrap().is_empty());
+    for h in crossing.as_array().unwrap() {
+        let number = h["registry_number"].as_str().unwrap();
+        assert!(
+            page.body.contains(&format!("<td>{number}</td>")),
+            "{number}"
+        );
+    }
+    let csv = pc.get("/office/reports/households.csv").await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("household-outcomes.csv"));
+    let rows = csv_rows(&csv.body);
+    assert_eq!(rows.len(), crossing.as_array().unwrap().len());
+    for (row, h) in rows.iter().zip(crossing.as_array().unwrap()) {
+        assert_eq!(
+            row["registry_number"],
+            h["registry_number"].as_str().unwrap()
+        );
+        assert_eq!(
+            row["estimated_per_capita"],
+            h["estimated_per_capita"].to_string()
+        );
+        assert_eq!(row["crossed"], h["crossed"].as_str().unwrap());
+    }
+    let csv = pc.get("/office/reports/subsidy.csv").await;
+    assert_eq!(csv.status, 200);
+    let rows = csv_rows(&csv.body);
+    assert_eq!(rows.len(), subsidy.as_array().unwrap().len());
+    for (row, s) in rows.iter().zip(subsidy.as_array().unwrap()) {
+        assert_eq!(row["worker_id"], s["worker_id"].to_string());
+        assert_eq!(
+            row["evidence_ref"],
+            s["evidence"]["evidence_ref"].as_str().unwrap()
+        );
+    }
+}
