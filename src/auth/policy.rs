@@ -595,6 +595,12 @@ pub fn narrowed_report_scope(p: &Principal, region: RegionCode) -> ApiResult<Reg
     Ok(RegionFilter::Within(region))
 }
 
+/// The year's targets are set by admins; program staff read the progress of their region
+/// (`report_scope`).
+pub fn may_set_targets(p: &Principal) -> ApiResult<()> {
+    AdminOnly::admit(p)
+}
+
 pub fn audit_scope(p: &Principal) -> ApiResult<RegionFilter> {
     staff(p)?.region_filter()
 }

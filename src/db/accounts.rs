@@ -356,3 +356,36 @@ pub async fn spend_page_refresh_token(
         family,
     })
 }
+
+/// Accounts for an admin's list, newest first, optionally those whose phone or name contains
+/// `q`, or of one role.
+pub async fn list_accounts(
+    client: &impl GenericClient,
+    q: Option<&str>,
+    role: Option<&str>,
+    limit: i64,
+) -> DbResult<Vec<Account>> {
+    let sql = format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts
+         WHERE ($1::text IS NULL OR phone LIKE '%' || $1 || '%' OR display_name LIKE '%' || $1 || '%')
+           AND ($2::text IS NULL OR role = $2)
+         ORDER BY id DESC LIMIT $3"
+    );
+    let rows = client.query(&sql, &[&q, &role, &limit]).await?;
+    rows.iter().map(account_from_row).collect()
+}
+
+/// Organizations for an admin's list, newest first.
+pub async fn list_organizations(
+    client: &impl GenericClient,
+    limit: i64,
+) -> DbResult<Vec<Organization>> {
+    let rows = client
+        .query(
+            "SELECT id, kind, name, credit_code, region_code, address FROM organizations
+             ORDER BY id DESC LIMIT $1",
+            &[&limit],
+        )
+        .await?;
+    Ok(rows.iter().map(organization_from_row).collect())
+}

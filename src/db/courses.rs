@@ -80,6 +80,29 @@ pub async fn insert(client: &impl GenericClient, center_id: i64, c: &CourseInput
     Ok(row.get(0))
 }
 
+/// Replaces a course's data (its center stays).
+pub async fn update(client: &impl GenericClient, id: i64, c: &CourseInput) -> DbResult<()> {
+    client
+        .execute(
+            "UPDATE courses SET title = $2, occupation_codes = $3, hours = $4, starts_on = $5,
+                 ends_on = $6, capacity = $7, location_region = $8, certificate_level = $9
+             WHERE id = $1",
+            &[
+                &id,
+                &c.title.trim(),
+                &c.occupation_codes,
+                &c.hours,
+                &c.starts_on,
+                &c.ends_on,
+                &c.capacity,
+                &c.location_region,
+                &c.certificate_level,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
 pub async fn find(client: &impl GenericClient, id: i64) -> DbResult<Option<Course>> {
     let sql = format!("SELECT {COLUMNS} FROM courses c WHERE c.id = $1");
     Ok(client.query_opt(&sql, &[&id]).await?.as_ref().map(from_row))

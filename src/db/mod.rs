@@ -11,9 +11,11 @@ pub mod households;
 pub mod openings;
 pub mod outbox;
 pub mod reference;
+pub mod regions;
 pub mod reports;
 pub mod seed;
 pub mod sessions;
+pub mod targets;
 pub mod throttle;
 pub mod workers;
 

@@ -25,17 +25,11 @@ pub struct HouseholdOutcome {
     pub crossed: String,
 }
 
-/// Households in `scope` whose estimated income crossed the monitoring line, either way.
-/// A member's wage is their latest recorded follow-up wage while working, or the agreed wage
-/// of an active placement not yet followed up.
-pub async fn households_crossing(
-    client: &impl GenericClient,
-    scope: &RegionFilter,
-    line: i64,
-) -> DbResult<Vec<HouseholdOutcome>> {
-    let rows = client
-        .query(
-            "WITH member_wage AS (
+/// Each household's estimated per-capita income now: members' latest recorded monthly wages
+/// × 12 (a follow-up while working, or the agreed wage of an active placement not yet followed
+/// up), plus other income, over the member count. `$1` is the region scope. Shared by the
+/// household list and the outcome statistics, so both count the same households.
+const HOUSEHOLD_ESTIMATE: &str = "member_wage AS (
                  SELECT w.household_id, w.id AS worker_id,
                         coalesce(
                           (SELECT CASE WHEN f.employment = 'not_working' THEN 0 ELSE f.monthly_wage END
@@ -57,13 +51,27 @@ pub async fn households_crossing(
                  FROM households h LEFT JOIN member_wage m ON m.household_id = h.id
                  WHERE ($1::text IS NULL OR region_within(h.county_code, $1))
                  GROUP BY h.id
-             )
+             )";
+
+/// Households in `scope` whose estimated income crossed the monitoring line, either way.
+/// A member's wage is their latest recorded follow-up wage while working, or the agreed wage
+/// of an active placement not yet followed up.
+pub async fn households_crossing(
+    client: &impl GenericClient,
+    scope: &RegionFilter,
+    line: i64,
+) -> DbResult<Vec<HouseholdOutcome>> {
+    let rows = client
+        .query(
+            &format!(
+                "WITH {HOUSEHOLD_ESTIMATE}
              SELECT *, CASE WHEN coalesce(income_per_capita, 0) < $2::int8 AND estimated >= $2::int8 THEN 'up'
                             ELSE 'down' END AS crossed
              FROM estimate
              WHERE (coalesce(income_per_capita, 0) < $2::int8 AND estimated >= $2::int8)
                 OR (income_per_capita >= $2::int8 AND estimated < $2::int8)
-             ORDER BY county_code, registry_number",
+             ORDER BY county_code, registry_number"
+            ),
             &[&scope.sql(), &line],
         )
         .await?;
@@ -208,17 +216,27 @@ pub struct OutcomeRow {
     pub placed: i64,
     /// placed ÷ applied; null when nobody applied.
     pub placement_rate: Option<f64>,
-    /// Share of placements old enough to be measured whose follow-up at 3/6/12 months found
+    /// Share of placements old enough to be measured whose follow-up at 1/3/6/12 months found
     /// the worker employed; null when none is old enough.
+    pub retention_1m: Option<f64>,
     pub retention_3m: Option<f64>,
     pub retention_6m: Option<f64>,
     pub retention_12m: Option<f64>,
     pub median_wage: Option<f64>,
     pub mean_wage: Option<f64>,
+    /// First and third quartiles of the agreed monthly wages of the placements.
+    pub wage_p25: Option<f64>,
+    pub wage_p75: Option<f64>,
+    /// Households with a member placed in the period whose estimated per-capita income is now
+    /// at or above the monitoring line while their last assessment was below it (the household
+    /// report's "up"), and their members.
+    pub households_crossed_up: i64,
+    pub people_crossed_up: i64,
 }
 
 /// Outcome statistics by group. Courses and centers are those of the worker's latest passed
-/// course before the event; employers and occupations those of the opening.
+/// course before the event; employers and occupations those of the opening. `line` is the
+/// monitoring line (yuan per person per year) for the households that crossed it.
 pub async fn outcomes(
     client: &impl GenericClient,
     scope: &RegionFilter,
@@ -226,6 +244,7 @@ pub async fn outcomes(
     to: NaiveDate,
     group_by: GroupBy,
     today: NaiveDate,
+    line: i64,
 ) -> DbResult<Vec<OutcomeRow>> {
     let key = group_by.key();
     let sql = format!(
@@ -257,8 +276,11 @@ pub async fn outcomes(
                  WHERE en.worker_id = p.worker_id AND en.status = 'passed' AND en.result_on <= p.start_date
                  ORDER BY en.result_on DESC LIMIT 1) lc ON true
          ),
+         {HOUSEHOLD_ESTIMATE},
          scoped AS (
-             SELECT {key} AS grp, e.*,
+             SELECT {key} AS grp, e.*, w.household_id,
+                    (SELECT bool_or(f.employment IN ('same_employer', 'other_employer'))
+                     FROM followups f WHERE f.placement_id = e.placement_id AND f.due_month = 1) AS kept1,
                     (SELECT bool_or(f.employment IN ('same_employer', 'other_employer'))
                      FROM followups f WHERE f.placement_id = e.placement_id AND f.due_month = 3) AS kept3,
                     (SELECT bool_or(f.employment IN ('same_employer', 'other_employer'))
@@ -269,12 +291,23 @@ pub async fn outcomes(
              LEFT JOIN households h ON h.id = w.household_id
              WHERE ($1::text IS NULL OR region_within(w.home_region, $1))
                AND e.at BETWEEN $2 AND $3
-         )
+         ),
+         lifted AS (
+             SELECT grp, count(*) AS households_up, sum(member_count)::int8 AS people_up
+             FROM (SELECT DISTINCT s.grp, es.id, es.member_count
+                   FROM scoped s JOIN estimate es ON es.id = s.household_id
+                   WHERE s.kind = 'placed' AND coalesce(es.income_per_capita, 0) < $5::int8
+                     AND es.estimated >= $5::int8) d
+             GROUP BY grp
+         ),
+         stats AS (
          SELECT grp,
                 count(*) FILTER (WHERE kind = 'enrolled') AS enrolled,
                 count(*) FILTER (WHERE kind = 'passed') AS passed,
                 count(DISTINCT worker_id) FILTER (WHERE kind = 'applied') AS applied,
                 count(*) FILTER (WHERE kind = 'placed') AS placed,
+                count(*) FILTER (WHERE kind = 'placed' AND (start_date + interval '1 month')::date <= $4::date) AS old1,
+                count(*) FILTER (WHERE kind = 'placed' AND (start_date + interval '1 month')::date <= $4::date AND kept1) AS ret1,
                 count(*) FILTER (WHERE kind = 'placed' AND (start_date + interval '3 months')::date <= $4::date) AS old3,
                 count(*) FILTER (WHERE kind = 'placed' AND (start_date + interval '3 months')::date <= $4::date AND kept3) AS ret3,
                 count(*) FILTER (WHERE kind = 'placed' AND (start_date + interval '6 months')::date <= $4::date) AS old6,
@@ -282,11 +315,17 @@ pub async fn outcomes(
                 count(*) FILTER (WHERE kind = 'placed' AND (start_date + interval '12 months')::date <= $4::date) AS old12,
                 count(*) FILTER (WHERE kind = 'placed' AND (start_date + interval '12 months')::date <= $4::date AND kept12) AS ret12,
                 percentile_cont(0.5) WITHIN GROUP (ORDER BY wage) FILTER (WHERE kind = 'placed') AS median_wage,
-                avg(wage) FILTER (WHERE kind = 'placed')::float8 AS mean_wage
-         FROM scoped GROUP BY grp ORDER BY grp"
+                avg(wage) FILTER (WHERE kind = 'placed')::float8 AS mean_wage,
+                percentile_cont(0.25) WITHIN GROUP (ORDER BY wage) FILTER (WHERE kind = 'placed') AS wage_p25,
+                percentile_cont(0.75) WITHIN GROUP (ORDER BY wage) FILTER (WHERE kind = 'placed') AS wage_p75
+         FROM scoped GROUP BY grp
+         )
+         SELECT stats.*, coalesce(lifted.households_up, 0) AS households_up,
+                coalesce(lifted.people_up, 0) AS people_up
+         FROM stats LEFT JOIN lifted USING (grp) ORDER BY grp"
     );
     let rows = client
-        .query(&sql, &[&scope.sql(), &from, &to, &today])
+        .query(&sql, &[&scope.sql(), &from, &to, &today, &line])
         .await?;
     let ratio = |num: i64, den: i64| (den > 0).then(|| num as f64 / den as f64);
     Ok(rows
@@ -301,11 +340,16 @@ pub async fn outcomes(
                 applied,
                 placed,
                 placement_rate: ratio(placed, applied),
+                retention_1m: ratio(r.get("ret1"), r.get("old1")),
                 retention_3m: ratio(r.get("ret3"), r.get("old3")),
                 retention_6m: ratio(r.get("ret6"), r.get("old6")),
                 retention_12m: ratio(r.get("ret12"), r.get("old12")),
                 median_wage: r.get("median_wage"),
                 mean_wage: r.get("mean_wage"),
+                wage_p25: r.get("wage_p25"),
+                wage_p75: r.get("wage_p75"),
+                households_crossed_up: r.get("households_up"),
+                people_crossed_up: r.get("people_up"),
             }
         })
         .collect())

@@ -6,6 +6,7 @@ mod ids;
 pub mod openings;
 pub mod placements;
 pub mod requirements;
+pub mod targets;
 pub mod worker_status;
 
 pub use ids::{complete_credit_code, complete_id_number, mask_id_number, CreditCode, NationalId};

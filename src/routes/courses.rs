@@ -1,6 +1,6 @@
 //! Training centers' courses, enrollments and results. A pass adds certified skills.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, put, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -30,6 +30,31 @@ pub async fn create_course(
 ) -> ApiResult<HttpResponse> {
     let course = courses::create(&state, &center, &body).await?;
     Ok(HttpResponse::Created().json(course))
+}
+
+/// The center that runs a course replaces its data; places never drop below those enrolled
+/// (422 `below_enrolled`).
+#[utoipa::path(
+    tag = "training",
+    security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    request_body = CourseInput,
+    responses(
+        (status = 200, body = Course),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)
+    )
+)]
+#[put("/courses/{id}")]
+pub async fn update_course(
+    state: web::Data<AppState>,
+    center: Auth<CenterStaff>,
+    path: web::Path<i64>,
+    body: web::Json<CourseInput>,
+) -> ApiResult<web::Json<Course>> {
+    Ok(web::Json(
+        courses::update(&state, &center, path.into_inner(), &body).await?,
+    ))
 }
 
 /// A course (course information is public to signed-in users).

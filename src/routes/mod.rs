@@ -14,6 +14,7 @@ pub mod openings;
 pub mod organizations;
 pub mod preconditions;
 pub mod reports;
+pub mod targets;
 pub mod workers;
 
 use actix_web::web;
@@ -98,6 +99,7 @@ pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(workers::list_workers)
                 .service(courses::create_course)
                 .service(courses::get_course)
+                .service(courses::update_course)
                 .service(courses::list_courses)
                 .service(courses::enroll)
                 .service(courses::list_enrollments)
@@ -127,6 +129,8 @@ pub fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
                 .service(reports::households)
                 .service(reports::subsidy_eligibility)
                 .service(reports::outcomes)
+                .service(targets::set_target)
+                .service(targets::target_progress)
                 .service(imports::import_households)
                 .service(imports::import_graduates),
         );

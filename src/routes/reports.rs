@@ -71,8 +71,10 @@ pub struct StatsQuery {
     pub format: Option<String>,
 }
 
-/// Enrolled, passed, applied, placed, placement rate, retention at 3/6/12 months (over
-/// placements old enough to measure) and median and mean monthly wage, by group.
+/// Enrolled, passed, applied, placed, placement rate, retention at 1/3/6/12 months (over
+/// placements old enough to measure), median, mean and quartile monthly wages, and households
+/// (and their members) whose estimated income crossed the monitoring line, by group. The CSV
+/// has the same columns (new ones appended at the end) and a `group_name` column left empty.
 #[utoipa::path(
     tag = "reports",
     security(("bearer" = [])),
@@ -123,41 +125,7 @@ pub async fn outcomes(
     if !csv {
         return Ok(HttpResponse::Ok().json(rows));
     }
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let opt = |v: Option<f64>| v.map(|x| format!("{x:.4}")).unwrap_or_default();
-    writer
-        .write_record([
-            "group",
-            "enrolled",
-            "passed",
-            "applied",
-            "placed",
-            "placement_rate",
-            "retention_3m",
-            "retention_6m",
-            "retention_12m",
-            "median_wage",
-            "mean_wage",
-        ])
-        .map_err(ApiError::internal)?;
-    for r in &rows {
-        writer
-            .write_record([
-                r.group.clone(),
-                r.enrolled.to_string(),
-                r.passed.to_string(),
-                r.applied.to_string(),
-                r.placed.to_string(),
-                opt(r.placement_rate),
-                opt(r.retention_3m),
-                opt(r.retention_6m),
-                opt(r.retention_12m),
-                opt(r.median_wage),
-                opt(r.mean_wage),
-            ])
-            .map_err(ApiError::internal)?;
-    }
-    let body = writer.into_inner().map_err(ApiError::internal)?;
+    let body = reports::outcomes_csv(&rows, &|_| String::new())?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

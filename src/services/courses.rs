@@ -51,6 +51,43 @@ pub async fn create(state: &AppState, p: &Principal, input: &CourseInput) -> Api
     Ok(course)
 }
 
+/// The center that runs a course replaces its data. Places never drop below those enrolled.
+pub async fn update(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+    input: &CourseInput,
+) -> ApiResult<Course> {
+    let mut client = state.pool.get().await?;
+    let tx = client.transaction().await?;
+    let current = courses::lock(&tx, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    policy::may_run_course(p, &current)?;
+    validate::course(&tx, input).await?;
+    if i64::from(input.capacity) < current.enrolled {
+        return Err(ApiError::field("capacity", "below_enrolled"));
+    }
+    courses::update(&tx, id, input).await?;
+    audit::record(
+        &tx,
+        p,
+        AuditEntry {
+            action: "update",
+            entity: "course",
+            entity_id: id.to_string(),
+            region_code: Some(&input.location_region),
+            details: serde_json::json!({ "title": input.title.trim() }),
+        },
+    )
+    .await?;
+    let course = courses::find(&tx, id)
+        .await?
+        .ok_or_else(|| ApiError::internal("course vanished"))?;
+    tx.commit().await?;
+    Ok(course)
+}
+
 /// A course (course information is public to anyone signed in).
 pub async fn get(state: &AppState, _p: &Principal, id: i64) -> ApiResult<Course> {
     let client = state.pool.get().await?;

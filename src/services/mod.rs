@@ -5,6 +5,7 @@
 //! values or the one error type, `ApiError`. Nothing here knows about HTTP requests.
 
 pub mod accounts;
+pub mod admin;
 pub mod applications;
 pub mod audit;
 pub mod claims;
@@ -14,6 +15,7 @@ pub mod openings;
 pub mod organizations;
 pub mod placements;
 pub mod reports;
+pub mod targets;
 pub mod workers;
 
 use crate::error::{ApiError, ApiResult, ErrorCode};

@@ -49,5 +49,61 @@ pub async fn outcomes(
         None => policy::report_scope(p)?,
     };
     let client = state.pool.get().await?;
-    Ok(reports::outcomes(&client, &scope, from, to, group_by, today).await?)
+    let line = state.settings.monitoring_line_yuan;
+    Ok(reports::outcomes(&client, &scope, from, to, group_by, today, line).await?)
+}
+
+/// The header of the outcome statistics as CSV (the API's `format=csv` and the dashboard's
+/// download).
+pub const OUTCOME_CSV_HEADER: [&str; 17] = [
+    "group",
+    "enrolled",
+    "passed",
+    "applied",
+    "placed",
+    "placement_rate",
+    "retention_3m",
+    "retention_6m",
+    "retention_12m",
+    "median_wage",
+    "mean_wage",
+    "retention_1m",
+    "wage_p25",
+    "wage_p75",
+    "households_crossed_up",
+    "people_crossed_up",
+    "group_name",
+];
+
+/// Outcome rows as CSV, `names` giving each group's name in words (empty when none).
+pub fn outcomes_csv(rows: &[OutcomeRow], names: &dyn Fn(&str) -> String) -> ApiResult<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let opt = |v: Option<f64>| v.map(|x| format!("{x:.4}")).unwrap_or_default();
+    writer
+        .write_record(OUTCOME_CSV_HEADER)
+        .map_err(ApiError::internal)?;
+    for r in rows {
+        writer
+            .write_record([
+                r.group.clone(),
+                r.enrolled.to_string(),
+                r.passed.to_string(),
+                r.applied.to_string(),
+                r.placed.to_string(),
+                opt(r.placement_rate),
+                opt(r.retention_3m),
+                opt(r.retention_6m),
+                opt(r.retention_12m),
+                opt(r.median_wage),
+                opt(r.mean_wage),
+                opt(r.retention_1m),
+                opt(r.wage_p25),
+                opt(r.wage_p75),
+                r.households_crossed_up.to_string(),
+                r.people_crossed_up.to_string(),
+                names(&r.group),
+            ])
+            .map_err(ApiError::internal)?;
+    }
+    writer.into_inner().map_err(ApiError::internal)
 }

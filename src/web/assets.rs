@@ -24,6 +24,11 @@ pub struct Asset {
 pub struct AssetUrls {
     pub css: String,
     pub htmx: String,
+    pub staff_css: String,
+    pub staff_js: String,
+    pub chart_css: String,
+    pub chart_js: String,
+    pub dashboard_js: String,
 }
 
 struct Source {
@@ -33,7 +38,7 @@ struct Source {
     bytes: &'static [u8],
 }
 
-const SOURCES: [Source; 2] = [
+const SOURCES: [Source; 7] = [
     Source {
         stem: "site",
         ext: "css",
@@ -47,6 +52,39 @@ const SOURCES: [Source; 2] = [
         ext: "js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../assets/vendor/htmx-2.0.4.min.js"),
+    },
+    // The staff pages' own stylesheet and script (tables, the upload progress bar).
+    Source {
+        stem: "staff",
+        ext: "css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../../assets/staff.css"),
+    },
+    Source {
+        stem: "staff",
+        ext: "js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../assets/staff.js"),
+    },
+    // uPlot 1.6.32 from the npm package uplot (dist/uPlot.iife.min.js, dist/uPlot.min.css),
+    // MIT licence: see assets/vendor/uPlot-1.6.32.LICENSE. Pinned; the dashboard only.
+    Source {
+        stem: "uPlot-1.6.32",
+        ext: "css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../../assets/vendor/uPlot-1.6.32.min.css"),
+    },
+    Source {
+        stem: "uPlot-1.6.32",
+        ext: "js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../assets/vendor/uPlot-1.6.32.iife.min.js"),
+    },
+    Source {
+        stem: "dashboard",
+        ext: "js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../assets/dashboard.js"),
     },
 ];
 
@@ -81,6 +119,11 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| SOURCES.iter().map(build)
 pub static URLS: LazyLock<AssetUrls> = LazyLock::new(|| AssetUrls {
     css: format!("/assets/{}", ASSETS[0].name),
     htmx: format!("/assets/{}", ASSETS[1].name),
+    staff_css: format!("/assets/{}", ASSETS[2].name),
+    staff_js: format!("/assets/{}", ASSETS[3].name),
+    chart_css: format!("/assets/{}", ASSETS[4].name),
+    chart_js: format!("/assets/{}", ASSETS[5].name),
+    dashboard_js: format!("/assets/{}", ASSETS[6].name),
 });
 
 pub fn all() -> &'static [Asset] {
@@ -158,7 +201,11 @@ mod tests {
     #[test]
     fn names_carry_hashes_and_compress() {
         for a in all() {
-            assert!(a.name.split('.').count() == 3 || a.name.contains("htmx-2.0.4."));
+            assert!(
+                a.name.split('.').count() == 3
+                    || a.name.contains("htmx-2.0.4.")
+                    || a.name.contains("uPlot-1.6.32.")
+            );
             assert!(
                 !a.gzip.is_empty() && a.gzip.len() < a.raw.len(),
                 "{}",

@@ -404,7 +404,9 @@ async fn occupation_choices(
     let mut searched = false;
     if !q.trim().is_empty() {
         searched = true;
-        if let Ok(found) = suggest(state, q, 8).await {
+        if let Ok(found) =
+            suggest(state, q, 8, crate::search::suggest::Granularity::LeavesOnly).await
+        {
             options = found
                 .into_iter()
                 .map(|s| Opt {

@@ -4,21 +4,28 @@
 //! work with JavaScript off; htmx only swaps parts of a page, and a request carrying `HX-Request`
 //! gets just the fragment. Sessions, cookies and CSRF: `session.rs`; assets: `assets.rs`.
 
+pub mod admin;
 pub mod applications;
 pub mod assets;
 pub mod auth;
 pub mod candidates;
+pub mod center;
 pub mod claim;
+pub mod dashboard;
 pub mod employer;
 pub mod home;
 pub mod jobs;
 pub mod jobs_text;
 pub mod matches;
+pub mod officer;
 pub mod openings;
 pub mod profile;
 pub mod reasons;
 pub mod session;
+pub mod staff;
+pub mod staff_text;
 pub mod text;
+pub mod uploads;
 
 use std::collections::HashMap;
 
@@ -53,7 +60,11 @@ pub fn mount(cfg: &mut web::ServiceConfig) {
         )
         .route("/fragments/regions", web::get().to(profile::region_picker))
         .route("/openings/{id}", web::get().to(openings::opening_page))
-        .configure(jobs::mount);
+        .configure(jobs::mount)
+        .configure(center::mount)
+        .configure(officer::mount)
+        .configure(dashboard::mount)
+        .configure(admin::mount);
 }
 
 /// What every page's frame needs: words, asset URLs, the CSRF token, who is signed in.
@@ -86,6 +97,7 @@ impl Layout {
                 });
             }
             links.extend(jobs::nav_links(p, viewer.lang));
+            links.extend(staff::nav_links(p, viewer.lang));
         }
         let other = match viewer.lang {
             Lang::Zh => "en",

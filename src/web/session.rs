@@ -99,6 +99,12 @@ impl Viewer {
     pub fn refresh_token(&self) -> Option<&str> {
         self.refresh_token.as_deref()
     }
+
+    /// Whether `token` is this viewer's CSRF token (for forms `PageForm` cannot read, such as
+    /// file uploads).
+    pub fn csrf_ok(&self, state: &AppState, token: &str) -> bool {
+        state.csrf_key.verify(&self.nonce, self.account_id(), token)
+    }
 }
 
 impl FromRequest for Viewer {

@@ -14,4 +14,5 @@ mod pages_work;
 mod program;
 mod quality;
 mod ranking;
+mod staff_pages;
 mod story;

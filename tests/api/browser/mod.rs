@@ -7,7 +7,11 @@
 //! Each test runs once with JavaScript on and once with it off (a Chrome content setting).
 //! Screenshots at 360 px go to `target/screenshots/`.
 
+mod admin;
+pub(crate) mod center;
+mod dashboard;
 mod employer;
+mod officer;
 mod seeker;
 mod worker;
 
@@ -167,6 +171,20 @@ where
     F: FnOnce(Browser) -> Fut,
     Fut: std::future::Future<Output = Browser>,
 {
+    with_browser_at(test, base, js, (360, 800), story).await
+}
+
+/// `with_browser` with a window of `(width, height)` px (a desktop screen, say).
+pub async fn with_browser_at<F, Fut>(
+    test: &str,
+    base: &str,
+    js: Js,
+    (width, height): (u32, u32),
+    story: F,
+) where
+    F: FnOnce(Browser) -> Fut,
+    Fut: std::future::Future<Output = Browser>,
+{
     let Some(driver) = driver_or_skip(test) else {
         return;
     };
@@ -179,9 +197,9 @@ where
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             "--disable-dev-shm-usage", "--hide-scrollbars", "--lang=zh-CN",
             format!("--user-data-dir={}", profile.path().display()),
-            "--window-size=360,800"
+            format!("--window-size={width},{height}")
         ],
-        "mobileEmulation": {"deviceMetrics": {"width": 360, "height": 800, "pixelRatio": 1.0}},
+        "mobileEmulation": {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0}},
         "prefs": {"intl.accept_languages": "zh-CN,zh"}
     });
     if js == Js::Off {
