@@ -160,6 +160,11 @@ impl ApiError {
         ApiError::new(ErrorCode::Unauthorized)
     }
 
+    pub fn with_code(mut self, code: ErrorCode) -> Self {
+        self.code = code;
+        self
+    }
+
     pub fn with_extra(mut self, extra: serde_json::Value) -> Self {
         self.extra = Some(extra);
         self
@@ -221,11 +226,7 @@ impl From<crate::db::DbError> for ApiError {
         match e {
             DbError::Postgres(pg) => postgres_error(pg),
             DbError::Pool(PoolError::Backend(pg)) => postgres_error(pg),
-            DbError::Pool(other) => ApiError {
-                cause: Some(other.to_string()),
-                ..ApiError::new(ErrorCode::DatabaseUnavailable)
-            }
-            .retry_after(2),
+            DbError::Pool(other) => unavailable(other),
             DbError::Corrupt(what) => ApiError::internal(what),
         }
     }
@@ -243,14 +244,76 @@ impl From<tokio_postgres::Error> for ApiError {
     }
 }
 
+fn unavailable(cause: impl fmt::Display) -> ApiError {
+    ApiError {
+        cause: Some(cause.to_string()),
+        ..ApiError::new(ErrorCode::DatabaseUnavailable)
+    }
+    .retry_after(DATABASE_RETRY_AFTER_SECS)
+}
+
+/// What `Retry-After` says while the database cannot be reached: the pool tries a new
+/// connection on the next request, so a retry soon after a restart succeeds.
+pub const DATABASE_RETRY_AFTER_SECS: u64 = 2;
+
+/// Whether an error without a server answer comes from the connection (refused, reset, timed
+/// out, closed) rather than from this code (a value that does not convert).
+fn is_connection_error(e: &tokio_postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.is::<std::io::Error>() {
+            return true;
+        }
+        source = s.source();
+    }
+    // tokio-postgres keeps its error kinds private; its words for the connection kinds are
+    // stable across 0.7.
+    let text = e.to_string();
+    text.starts_with("error connecting to server")
+        || text.starts_with("error communicating with the server")
+        || text.starts_with("timeout waiting for server")
+}
+
+/// The column a unique constraint guards, for `details`; the constraint's own name is internal.
+/// PostgreSQL names an inline UNIQUE `<table>_<column>_key`; the composite ones are listed.
+fn unique_field(table: Option<&str>, constraint: Option<&str>) -> Option<String> {
+    let constraint = constraint?;
+    let composite = match constraint {
+        "enrollments_course_id_worker_id_key" | "applications_opening_id_worker_id_key" => {
+            Some("worker_id")
+        }
+        "followups_placement_id_due_month_key" => Some("due_month"),
+        _ => None,
+    };
+    if let Some(field) = composite {
+        return Some(field.to_string());
+    }
+    let rest = constraint.strip_prefix(&format!("{}_", table?))?;
+    let column = rest.strip_suffix("_key")?;
+    Some(column.to_string())
+}
+
 fn postgres_error(e: tokio_postgres::Error) -> ApiError {
     use tokio_postgres::error::SqlState;
     if let Some(db) = e.as_db_error() {
         let code = db.code();
         if *code == SqlState::UNIQUE_VIOLATION {
-            let constraint = db.constraint().unwrap_or("").to_string();
-            return ApiError::new(ErrorCode::AlreadyExists)
-                .with_extra(serde_json::json!({ "constraint": constraint }));
+            let details = unique_field(db.table(), db.constraint())
+                .map(|field| {
+                    vec![FieldError {
+                        field,
+                        reason: "already_exists".into(),
+                    }]
+                })
+                .unwrap_or_default();
+            return ApiError {
+                details,
+                cause: Some(db.message().to_string()),
+                ..ApiError::new(ErrorCode::AlreadyExists)
+            };
         }
         if *code == SqlState::FOREIGN_KEY_VIOLATION {
             return ApiError {
@@ -266,24 +329,28 @@ fn postgres_error(e: tokio_postgres::Error) -> ApiError {
             }
             .retry_after(1);
         }
-        if *code == SqlState::ADMIN_SHUTDOWN
-            || *code == SqlState::CANNOT_CONNECT_NOW
-            || *code == SqlState::TOO_MANY_CONNECTIONS
+        // Text the boundary should have refused (a NUL): still the caller's input, never a 500.
+        if *code == SqlState::CHARACTER_NOT_IN_REPERTOIRE
+            || *code == SqlState::UNTRANSLATABLE_CHARACTER
         {
             return ApiError {
                 cause: Some(db.message().to_string()),
-                ..ApiError::new(ErrorCode::DatabaseUnavailable)
-            }
-            .retry_after(2);
+                ..ApiError::field("body", crate::input::CONTROL_CHARACTER)
+            };
+        }
+        // Class 08 (connection exceptions), shutdowns (57P01-57P03) and too many connections.
+        if code.code().starts_with("08")
+            || *code == SqlState::ADMIN_SHUTDOWN
+            || *code == SqlState::CRASH_SHUTDOWN
+            || *code == SqlState::CANNOT_CONNECT_NOW
+            || *code == SqlState::TOO_MANY_CONNECTIONS
+        {
+            return unavailable(db.message());
         }
         return ApiError::internal(format!("{}: {}", code.code(), db.message()));
     }
-    if e.is_closed() {
-        return ApiError {
-            cause: Some(e.to_string()),
-            ..ApiError::new(ErrorCode::DatabaseUnavailable)
-        }
-        .retry_after(2);
+    if is_connection_error(&e) {
+        return unavailable(e);
     }
     ApiError::internal(e)
 }
@@ -305,17 +372,9 @@ pub fn json_error_handler(
         E::OverflowKnownLength { .. } | E::Overflow { .. } => {
             ApiError::new(ErrorCode::PayloadTooLarge)
         }
-        E::Deserialize(de) if de.is_data() => ApiError {
-            message: Some((format!("字段无效：{de}"), format!("Invalid field: {de}"))),
-            ..ApiError::new(ErrorCode::ValidationFailed)
-        },
-        E::Deserialize(de) => ApiError {
-            message: Some((
-                format!("JSON 格式错误：{de}"),
-                format!("The request body is not valid JSON: {de}"),
-            )),
-            ..ApiError::new(ErrorCode::MalformedJson)
-        },
+        // serde's words (Rust types, line and column) are not for clients: name the field.
+        E::Deserialize(de) if de.is_data() => ApiError::field("body", "invalid_value"),
+        E::Deserialize(_) => ApiError::new(ErrorCode::MalformedJson),
         E::Payload(actix_web::error::PayloadError::Overflow) => {
             ApiError::new(ErrorCode::PayloadTooLarge)
         }
@@ -329,10 +388,7 @@ pub fn query_error_handler(
     _req: &actix_web::HttpRequest,
 ) -> actix_web::Error {
     ApiError {
-        message: Some((
-            format!("查询参数无效：{err}"),
-            format!("Invalid query parameters: {err}"),
-        )),
+        cause: Some(err.to_string()),
         ..ApiError::new(ErrorCode::InvalidQuery)
     }
     .into()
@@ -340,13 +396,21 @@ pub fn query_error_handler(
 
 pub fn path_error_handler(
     err: actix_web::error::PathError,
-    _req: &actix_web::HttpRequest,
+    req: &actix_web::HttpRequest,
 ) -> actix_web::Error {
+    // Every path parameter of the API is an integer id.
+    let details = req
+        .match_info()
+        .iter()
+        .filter(|(_, value)| value.parse::<i64>().is_err())
+        .map(|(name, _)| FieldError {
+            field: name.to_string(),
+            reason: "must_be_integer".into(),
+        })
+        .collect();
     ApiError {
-        message: Some((
-            format!("路径参数无效：{err}"),
-            format!("Invalid path parameter: {err}"),
-        )),
+        details,
+        cause: Some(err.to_string()),
         ..ApiError::new(ErrorCode::InvalidPath)
     }
     .into()

@@ -150,6 +150,11 @@ pub async fn import_households(
         } = next?;
         report.rows += 1;
         let record = &record;
+        let refused = sheet.control_characters(record);
+        if !refused.is_empty() {
+            report.fail(row, refused);
+            continue;
+        }
         let mut p = Problems::default();
         let status_raw = sheet.get(record, "status").unwrap_or("");
         let status = STATUS_WORDS
@@ -382,6 +387,10 @@ async fn graduate_row(
     record: &csv::StringRecord,
     row: usize,
 ) -> ApiResult<Result<(Upsert, Option<i64>), Vec<FieldError>>> {
+    let refused = sheet.control_characters(record);
+    if !refused.is_empty() {
+        return Ok(Err(refused));
+    }
     let mut p = Problems::default();
     let course_id: Option<i64> = parse_num(&mut p, "course_id", sheet.get(record, "course_id"));
     let passed = parse_bool(&mut p, "passed", sheet.get(record, "passed"));

@@ -92,7 +92,7 @@ async fn feed(limit: usize, mut payload: web::Payload, chunks: mpsc::Sender<ApiR
 pub async fn import_households(
     state: web::Data<AppState>,
     staff: Auth<OfficerOrAdmin>,
-    query: web::Query<ImportQuery>,
+    query: crate::input::Query<ImportQuery>,
     payload: web::Payload,
 ) -> ApiResult<web::Json<ImportReport>> {
     let report = stream_import(&state, payload, &imports::HOUSEHOLD_COLUMNS, |sheet| {
@@ -121,7 +121,7 @@ pub async fn import_households(
 pub async fn import_graduates(
     state: web::Data<AppState>,
     center: Auth<CenterStaff>,
-    query: web::Query<ImportQuery>,
+    query: crate::input::Query<ImportQuery>,
     payload: web::Payload,
 ) -> ApiResult<web::Json<ImportReport>> {
     let report = stream_import(&state, payload, &imports::GRADUATE_COLUMNS, |sheet| {

@@ -94,7 +94,7 @@ pub async fn candidates(
     state: web::Data<AppState>,
     user: Auth<AnyUser>,
     path: web::Path<i64>,
-    query: web::Query<MatchQuery>,
+    query: crate::input::Query<MatchQuery>,
 ) -> ApiResult<web::Json<CandidateList>> {
     let limit = match_limit(query.limit)?;
     let id = path.into_inner();
@@ -191,7 +191,7 @@ pub struct MatchList {
 pub async fn my_matches(
     state: web::Data<AppState>,
     user: Auth<WorkerOnly>,
-    query: web::Query<MatchQuery>,
+    query: crate::input::Query<MatchQuery>,
 ) -> ApiResult<web::Json<MatchList>> {
     let limit = match_limit(query.limit)?;
     policy::may_keep_own_profile(&user)?;
@@ -260,7 +260,7 @@ pub struct SearchQuery {
 pub async fn search_openings(
     state: web::Data<AppState>,
     _user: Auth<AnyUser>,
-    query: web::Query<SearchQuery>,
+    query: crate::input::Query<SearchQuery>,
 ) -> ApiResult<web::Json<SearchResults>> {
     let mut problems = crate::validate::Problems::default();
     if query.q.chars().count() > 200 {
@@ -338,7 +338,7 @@ pub struct SuggestQuery {
 #[get("/occupations/suggest")]
 pub async fn suggest_occupations(
     state: web::Data<AppState>,
-    query: web::Query<SuggestQuery>,
+    query: crate::input::Query<SuggestQuery>,
 ) -> ApiResult<web::Json<Vec<Suggestion>>> {
     let limit = match query.limit {
         None => 5,

@@ -1,4 +1,5 @@
 mod auth;
+mod boundary;
 mod browser;
 mod conventions;
 mod crash;
