@@ -200,6 +200,68 @@ impl fmt::Display for ApiError {
     }
 }
 
+/// Under overload every request may answer 503: one line a second says so (with how many
+/// were not written), not one line each.
+struct Throttled {
+    last_second: std::sync::atomic::AtomicU64,
+    suppressed: std::sync::atomic::AtomicU64,
+}
+
+impl Throttled {
+    const fn new() -> Self {
+        Throttled {
+            last_second: std::sync::atomic::AtomicU64::new(u64::MAX),
+            suppressed: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// `Some(suppressed since the last line)` when a line may be written now.
+    fn admit(&self) -> Option<u64> {
+        use std::sync::atomic::Ordering;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let last = self.last_second.load(Ordering::Relaxed);
+        if last != now
+            && self
+                .last_second
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            Some(self.suppressed.swap(0, Ordering::Relaxed))
+        } else {
+            self.suppressed.fetch_add(1, Ordering::Relaxed);
+            None
+        }
+    }
+}
+
+static UNAVAILABLE_LOG: Throttled = Throttled::new();
+
+impl ApiError {
+    /// One line per failure that needs a person (ERROR: a bug or a broken dependency); the
+    /// service shedding load or waiting for its database is a WARN at most once a second;
+    /// a client's mistake is DEBUG (the answer tells the client).
+    fn log(&self) {
+        let status = self.code.status();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            if let Some(suppressed) = UNAVAILABLE_LOG.admit() {
+                tracing::warn!(
+                    code = self.code.as_str(),
+                    cause = ?self.cause,
+                    suppressed,
+                    "answering 503"
+                );
+            }
+        } else if status.is_server_error() {
+            tracing::error!(code = self.code.as_str(), cause = ?self.cause, "request failed");
+        } else {
+            tracing::debug!(code = self.code.as_str(), cause = ?self.cause, "request refused");
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.code.status()
@@ -207,9 +269,7 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        if status.is_server_error() {
-            tracing::error!(code = self.code.as_str(), cause = ?self.cause, "request failed");
-        }
+        self.log();
         let mut resp = HttpResponse::build(status);
         if let Some(secs) = self.retry_after_secs {
             resp.insert_header((header::RETRY_AFTER, HeaderValue::from(secs)));
@@ -466,6 +526,55 @@ mod tests {
             assert!(seen.insert(s), "duplicate code {s}");
             assert!(s.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{s}");
         }
+    }
+
+    /// Levels of the events written while `f` runs.
+    fn levels_while(f: impl FnOnce()) -> Vec<tracing::Level> {
+        use std::sync::{Arc, Mutex};
+        use tracing_subscriber::layer::SubscriberExt;
+        struct Capture(Arc<Mutex<Vec<tracing::Level>>>);
+        impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Capture {
+            fn on_event(
+                &self,
+                event: &tracing::Event<'_>,
+                _: tracing_subscriber::layer::Context<'_, S>,
+            ) {
+                self.0.lock().unwrap().push(*event.metadata().level());
+            }
+        }
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let subscriber = tracing_subscriber::registry().with(Capture(seen.clone()));
+        tracing::subscriber::with_default(subscriber, f);
+        let out = seen.lock().unwrap().clone();
+        out
+    }
+
+    #[test]
+    fn overload_is_one_warning_a_second_and_client_errors_are_quiet() {
+        let levels = levels_while(|| {
+            for _ in 0..200 {
+                let _ = ApiError::new(ErrorCode::Overloaded).error_response();
+                let _ = ApiError::new(ErrorCode::DatabaseUnavailable).error_response();
+            }
+        });
+        assert!(
+            levels.iter().all(|l| *l == tracing::Level::WARN),
+            "{levels:?}"
+        );
+        assert!(levels.len() <= 2, "{} lines for 400 answers", levels.len());
+        let levels = levels_while(|| {
+            let _ = ApiError::field("name", "too_long").error_response();
+            let _ = ApiError::new(ErrorCode::NotFound).error_response();
+        });
+        // tracing orders levels by verbosity: DEBUG and TRACE are above INFO.
+        assert!(
+            levels.iter().all(|l| *l > tracing::Level::INFO),
+            "{levels:?}"
+        );
+        let levels = levels_while(|| {
+            let _ = ApiError::internal("a bug").error_response();
+        });
+        assert_eq!(levels, [tracing::Level::ERROR]);
     }
 
     #[test]

@@ -145,6 +145,9 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             .wrap(Compress::default())
             .wrap(from_fn(metrics_middleware))
             .wrap(from_fn(language_middleware))
+            // Outside everything that looks at the method (ETag, idempotency, metrics): they
+            // see the GET that HEAD stands for.
+            .wrap(from_fn(crate::methods::head_middleware))
             .wrap(tracing_actix_web::TracingLogger::<RequestSpan>::new())
             .wrap(from_fn(request_id_middleware))
     })

@@ -4,6 +4,7 @@ use std::pin::pin;
 
 use actix_web::post;
 use actix_web::web::{self, Bytes};
+use actix_web::HttpRequest;
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -21,6 +22,31 @@ pub struct ImportQuery {
     /// unless every row is good.
     #[serde(default)]
     pub mode: ImportMode,
+}
+
+/// CSV comes as text/csv (what the documentation says); spreadsheets and browsers also send
+/// application/csv, text/plain or Excel's type for a .csv file. Anything else (a JSON body, a
+/// form) is refused with 415 before a byte is parsed.
+fn require_csv(req: &HttpRequest) -> ApiResult<()> {
+    let essence = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|ct| {
+            ct.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    match essence.as_deref() {
+        Some("text/csv" | "application/csv" | "text/plain" | "application/vnd.ms-excel") => Ok(()),
+        _ => Err(ApiError::msg(
+            ErrorCode::UnsupportedMediaType,
+            "请以 text/csv 上传 CSV 文件",
+            "Upload the CSV file as text/csv",
+        )),
+    }
 }
 
 /// Streams the upload into the CSV parser while `import` writes the rows it yields. The upload
@@ -85,6 +111,7 @@ async fn feed(limit: usize, mut payload: web::Payload, chunks: mpsc::Sender<ApiR
     responses(
         (status = 200, body = ImportReport, description = "per-row report"),
         (status = 413, body = crate::error::ErrorBody),
+        (status = 415, body = crate::error::ErrorBody, description = "not sent as CSV"),
         (status = 422, body = crate::error::ErrorBody, description = "missing columns or unreadable file")
     )
 )]
@@ -92,9 +119,11 @@ async fn feed(limit: usize, mut payload: web::Payload, chunks: mpsc::Sender<ApiR
 pub async fn import_households(
     state: web::Data<AppState>,
     staff: Auth<OfficerOrAdmin>,
+    req: HttpRequest,
     query: crate::input::Query<ImportQuery>,
     payload: web::Payload,
 ) -> ApiResult<web::Json<ImportReport>> {
+    require_csv(&req)?;
     let report = stream_import(&state, payload, &imports::HOUSEHOLD_COLUMNS, |sheet| {
         imports::import_households(&state.pool, &staff, sheet, query.mode)
     })
@@ -114,6 +143,7 @@ pub async fn import_households(
     responses(
         (status = 200, body = ImportReport, description = "per-row report"),
         (status = 413, body = crate::error::ErrorBody),
+        (status = 415, body = crate::error::ErrorBody, description = "not sent as CSV"),
         (status = 422, body = crate::error::ErrorBody, description = "missing columns or unreadable file")
     )
 )]
@@ -121,9 +151,11 @@ pub async fn import_households(
 pub async fn import_graduates(
     state: web::Data<AppState>,
     center: Auth<CenterStaff>,
+    req: HttpRequest,
     query: crate::input::Query<ImportQuery>,
     payload: web::Payload,
 ) -> ApiResult<web::Json<ImportReport>> {
+    require_csv(&req)?;
     let report = stream_import(&state, payload, &imports::GRADUATE_COLUMNS, |sheet| {
         imports::import_graduates(&state.pool, &center, sheet, query.mode)
     })

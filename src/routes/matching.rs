@@ -41,11 +41,34 @@ fn match_limit(limit: Option<usize>) -> ApiResult<usize> {
     }
 }
 
-async fn wait_for_change(state: &AppState, change: Option<i64>) -> ApiResult<()> {
+/// Checks `after_change` while the request still holds its connection: a negative number or
+/// one beyond the newest change recorded names no change, and waiting for it would only hold
+/// the request to the wait's limit (422 instead).
+async fn checked_after_change(
+    client: &impl deadpool_postgres::GenericClient,
+    change: Option<i64>,
+) -> ApiResult<Option<i64>> {
+    let Some(change) = change else {
+        return Ok(None);
+    };
+    if change < 0 {
+        return Err(ApiError::field("after_change", "must_not_be_negative"));
+    }
+    let latest: i64 = client
+        .query_one("SELECT coalesce(max(seq), 0)::int8 FROM index_changes", &[])
+        .await?
+        .get(0);
+    if change > latest {
+        return Err(ApiError::field("after_change", "beyond_latest_change")
+            .with_extra(serde_json::json!({ "latest_change": latest })));
+    }
+    Ok(Some(change))
+}
+
+/// Waits, bounded, until the index has applied `change`. Callers have given their connection
+/// back first: the wait holds nothing but the request.
+async fn wait_for_change(state: &AppState, change: Option<i64>) {
     if let Some(change) = change {
-        if change < 0 {
-            return Err(ApiError::field("after_change", "must_not_be_negative"));
-        }
         if !state
             .search
             .wait_for(change, state.settings.read_your_writes_wait)
@@ -55,7 +78,6 @@ async fn wait_for_change(state: &AppState, change: Option<i64>) -> ApiResult<()>
             tracing::warn!(change, "index did not catch up in time");
         }
     }
-    Ok(())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -99,6 +121,7 @@ pub async fn candidates(
     let limit = match_limit(query.limit)?;
     let id = path.into_inner();
     let client = state.pool.get().await?;
+    let after_change = checked_after_change(&client, query.after_change).await?;
     // One read: the searchable form of an open opening carries its employer for the check.
     let open = documents::load_openings(&**client, &[id]).await?.pop();
     let Some(mut doc) = open else {
@@ -108,7 +131,7 @@ pub async fn candidates(
             .ok_or_else(ApiError::not_found)?;
         policy::candidate_pool(&user, &opening)?;
         drop(client);
-        wait_for_change(&state, query.after_change).await?;
+        wait_for_change(&state, after_change).await;
         return Ok(web::Json(CandidateList {
             opening_id: id,
             opening_status: opening.status,
@@ -130,7 +153,7 @@ pub async fn candidates(
     };
     drop(client);
     let pool = policy::candidate_pool_of(&user, doc.employer_id)?;
-    wait_for_change(&state, query.after_change).await?;
+    wait_for_change(&state, after_change).await;
     let visible_change = state.search.visible_change();
     let scope = match pool {
         CandidatePool::HomeIn(region) => Some(region.as_str().to_string()),
@@ -196,12 +219,13 @@ pub async fn my_matches(
     let limit = match_limit(query.limit)?;
     policy::may_keep_own_profile(&user)?;
     let client = state.pool.get().await?;
+    let after_change = checked_after_change(&client, query.after_change).await?;
     // One read: the worker's status and, when available, its searchable form.
     let (worker_status, doc) = documents::load_worker_of_account(&**client, user.account_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     drop(client);
-    wait_for_change(&state, query.after_change).await?;
+    wait_for_change(&state, after_change).await;
     let visible_change = state.search.visible_change();
     let Some(doc) = doc else {
         return Ok(web::Json(MatchList {

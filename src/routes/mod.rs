@@ -163,5 +163,16 @@ async fn route_not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpR
     if crate::web::wants_html(&req) {
         return Ok(crate::web::not_found_page());
     }
+    // The path exists under other methods: 405 with the ones it has.
+    let allowed = crate::methods::allowed_methods(req.path());
+    if !allowed.is_empty() {
+        use actix_web::ResponseError;
+        let mut res = ApiError::new(ErrorCode::MethodNotAllowed).error_response();
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")) {
+            res.headers_mut()
+                .insert(actix_web::http::header::ALLOW, value);
+        }
+        return Ok(res);
+    }
     Err(ApiError::new(ErrorCode::RouteNotFound))
 }

@@ -262,3 +262,187 @@ async fn bad_bodies_list_every_field_in_the_request_language_without_internals()
         [("registry_number".into(), "already_exists".into())]
     );
 }
+
+#[tokio::test]
+async fn a_wrong_method_answers_405_with_allow_and_head_works_on_get_routes() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let resp = app
+        .client
+        .delete(app.url("/api/v1/households"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["allow"], "GET, HEAD, POST");
+    assert_error(resp, 405, "method_not_allowed").await;
+    let resp = app
+        .client
+        .patch(app.url("/api/v1/households/1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["allow"], "GET, HEAD, PUT");
+    assert_error(resp, 405, "method_not_allowed").await;
+    let resp = app.client.post(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(resp.headers()["allow"], "GET, HEAD");
+    assert_error(resp, 405, "method_not_allowed").await;
+    // No such path under any method: still 404.
+    let resp = app
+        .client
+        .delete(app.url("/api/v1/nowhere"))
+        .send()
+        .await
+        .unwrap();
+    assert_error(resp, 404, "route_not_found").await;
+
+    // HEAD answers as GET would, without the body.
+    let get = app.get_auth("/api/v1/me", &admin).await;
+    let etag = get.headers()["etag"].clone();
+    let head = app
+        .client
+        .head(app.url("/api/v1/me"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status().as_u16(), 200);
+    assert_eq!(head.headers()["etag"], etag);
+    assert!(head.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    assert!(head.bytes().await.unwrap().is_empty());
+    let head = app.client.head(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(head.status().as_u16(), 200);
+    let head = app.client.head(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(head.status().as_u16(), 401);
+}
+
+fn opening() -> Value {
+    json!({
+        "title": "钢结构焊工", "required_occupations": ["6-18-02-04"], "work_region": "440113",
+        "wage_min": 6000, "wage_max": 9000, "headcount": 3,
+        "start_date": "2027-03-01", "deadline": "2027-02-20", "status": "open"
+    })
+}
+
+async fn create_opening(app: &TestApp, employer: &str) -> (i64, i64) {
+    let resp = app
+        .post_json("/api/v1/openings", Some(employer), &opening())
+        .await;
+    assert_eq!(resp.status().as_u16(), 201);
+    let change = resp.headers()["x-change"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let body: Value = resp.json().await.unwrap();
+    (body["id"].as_i64().unwrap(), change)
+}
+
+async fn wait_visible(app: &TestApp, admin: &str, change: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let status: Value = app
+            .get_auth("/api/v1/admin/index", admin)
+            .await
+            .json()
+            .await
+            .unwrap();
+        if status["visible_change"].as_i64().unwrap_or(0) >= change {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "index stuck: {status}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_after_change_beyond_the_latest_change_is_refused_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, employer) = app.org_token(&admin, "employer", "440113").await;
+    let (id, change) = create_opening(&app, &employer).await;
+    let ok = app
+        .get_auth(
+            &format!("/api/v1/openings/{id}/candidates?after_change={change}"),
+            &employer,
+        )
+        .await;
+    assert_eq!(ok.status().as_u16(), 200);
+    // The test settings wait up to 30 s for a change: a refusal must not wait at all.
+    let started = std::time::Instant::now();
+    let resp = app
+        .get_auth(
+            &format!(
+                "/api/v1/openings/{id}/candidates?after_change={}",
+                change + 1_000_000
+            ),
+            &employer,
+        )
+        .await;
+    let body = assert_error(resp, 422, "validation_failed").await;
+    assert_eq!(
+        fields(&body),
+        [("after_change".into(), "beyond_latest_change".into())]
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let worker = app.worker_token().await;
+    let resp = app
+        .get_auth("/api/v1/me/matches?after_change=999999999", &worker)
+        .await;
+    assert_error(resp, 422, "validation_failed").await;
+}
+
+#[tokio::test]
+async fn equal_scores_come_back_in_opening_id_order_whatever_the_segments() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, employer) = app.org_token(&admin, "employer", "440113").await;
+    let mut ids = Vec::new();
+    let mut last = 0;
+    for _ in 0..6 {
+        let (id, change) = create_opening(&app, &employer).await;
+        ids.push(id);
+        last = change;
+    }
+    wait_visible(&app, &admin, last).await;
+    // Rewriting the first three puts them after the others in the index's own order.
+    for id in &ids[..3] {
+        let resp = app
+            .client
+            .put(app.url(&format!("/api/v1/openings/{id}")))
+            .bearer_auth(&employer)
+            .json(&opening())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        last = resp.headers()["x-change"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+    }
+    wait_visible(&app, &admin, last).await;
+    let found: Value = app
+        .get_auth(
+            "/api/v1/openings/search?q=%E7%84%8A%E5%B7%A5&limit=3",
+            &admin,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let hits: Vec<i64> = found["hits"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{found}"))
+        .iter()
+        .map(|h| h["opening_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(hits, ids[..3], "{found}");
+}

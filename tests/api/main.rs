@@ -1,8 +1,10 @@
 mod auth;
 mod boundary;
 mod browser;
+mod cli;
 mod conventions;
 mod crash;
+mod faults;
 mod foundation;
 mod helpers;
 mod imports;
