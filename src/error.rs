@@ -56,6 +56,7 @@ error_codes! {
     AlreadyClaimed => ("already_claimed", StatusCode::CONFLICT, "该资料已有账号认领", "This profile already belongs to an account"),
     IdempotencyKeyReused => ("idempotency_key_reused", StatusCode::CONFLICT, "幂等键已用于不同的请求", "This Idempotency-Key was used with a different request"),
     IdempotencyInProgress => ("idempotency_in_progress", StatusCode::CONFLICT, "相同请求正在处理中", "The same request is still being processed"),
+    IdempotentAnswerWithheld => ("idempotent_answer_withheld", StatusCode::CONFLICT, "该请求已经完成；其答复含一次性密钥，没有保存，请查看已创建的记录", "This request already succeeded; its answer held a one-time secret and was not kept: read the record it created"),
     InvalidTransition => ("invalid_transition", StatusCode::CONFLICT, "当前状态不允许该操作", "This state change is not allowed"),
     CapacityReached => ("capacity_reached", StatusCode::CONFLICT, "名额已满", "No places left"),
     PreconditionFailed => ("precondition_failed", StatusCode::PRECONDITION_FAILED, "数据已被修改", "The resource has changed"),

@@ -50,6 +50,7 @@ impl Application {
             )
         })?;
         let pool = crate::db::build_pool(db_config.clone(), &settings)?;
+        crate::idempotency::release_own_leases(&pool, &settings).await;
         let secret =
             load_or_create_secret(settings.jwt_secret.as_deref(), &settings.jwt_secret_file())?;
         let jwt = JwtKeys::new(&secret, &settings.jwt_issuer, settings.access_token_ttl);

@@ -197,3 +197,134 @@ async fn the_database_goes_away_and_comes_back_mid_traffic() {
     drop(app);
     drop(pg);
 }
+
+async fn post_keyed(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    key: &str,
+    body: &Value,
+) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(body).unwrap())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_dead_request_frees_its_idempotency_key_when_its_lease_ends_or_its_instance_restarts() {
+    let mut app = crate::helpers::spawn_app().await;
+    let admin = app.admin_token().await;
+    let me: Value = app
+        .get_auth("/api/v1/me", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let admin_id = me["id"].as_i64().unwrap();
+    let db = app.db().await;
+    let body = json!({"kind": "center", "name": "租约学校", "region_code": "630224"});
+    let bytes = serde_json::to_vec(&body).unwrap();
+    let hash = labormatch::idempotency::request_hash("POST", "/api/v1/organizations", "", &bytes);
+    let running = |key: String, owner: String, lease: &'static str| {
+        let (db, hash) = (&db, hash.clone());
+        async move {
+            db.execute(
+                &format!(
+                    "INSERT INTO idempotency_keys (account_id, key, request_hash, owner, lease_until) \
+                     VALUES ($1, $2, $3, $4, now() + interval '{lease}')"
+                ),
+                &[&admin_id, &key, &hash, &owner],
+            )
+            .await
+            .unwrap();
+        }
+    };
+
+    // Running elsewhere under a live lease: Retry-After says when that lease ends.
+    running("live".into(), "elsewhere".into(), "1 hour").await;
+    let resp = post_keyed(&app, "/api/v1/organizations", &admin, "live", &body).await;
+    assert_eq!(resp.status().as_u16(), 409);
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((3590..=3600).contains(&retry), "{retry}");
+
+    // Its process died: the lease ran out, the retry runs at once.
+    running("dead".into(), "elsewhere".into(), "-1 second").await;
+    let resp = post_keyed(&app, "/api/v1/organizations", &admin, "dead", &body).await;
+    assert_eq!(resp.status().as_u16(), 201);
+
+    // This instance was running it when it was killed: starting again frees the key.
+    let owner = labormatch::idempotency::instance_owner(&app.settings);
+    running("cut".into(), owner, "1 hour").await;
+    let config = app.keep_database();
+    let data_dir = app.settings.data_dir.clone();
+    let again = spawn_app_on(config, |s| s.data_dir = data_dir).await;
+    let resp = post_keyed(&again, "/api/v1/organizations", &admin, "cut", &body).await;
+    assert_eq!(resp.status().as_u16(), 201);
+    drop(app);
+}
+
+#[tokio::test]
+async fn the_idempotency_store_keeps_no_phone_id_number_or_invitation_code() {
+    let app = crate::helpers::spawn_app().await;
+    let admin = app.admin_token().await;
+    let officer = app.officer_token(&admin, "630224").await;
+    let body = crate::program::worker_body("马阿里", "63212719900307123");
+    let phone = body["phone"].as_str().unwrap().to_string();
+    let id_number = body["id_number"].as_str().unwrap().to_string();
+    let first = post_keyed(&app, "/api/v1/workers", &officer, "w1", &body).await;
+    assert_eq!(first.status().as_u16(), 201);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(first["phone"], phone.as_str(), "{first}");
+    // The replay reads the profile again, with the officer's rights.
+    let replay = post_keyed(&app, "/api/v1/workers", &officer, "w1", &body).await;
+    assert_eq!(replay.status().as_u16(), 201);
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    let replay: Value = replay.json().await.unwrap();
+    assert_eq!(replay["id"], first["id"]);
+    assert_eq!(replay["phone"], first["phone"]);
+
+    let org = post_keyed(
+        &app,
+        "/api/v1/organizations",
+        &admin,
+        "o1",
+        &json!({"kind": "center", "name": "无密学校", "region_code": "630224"}),
+    )
+    .await;
+    assert_eq!(org.status().as_u16(), 201);
+    let org: Value = org.json().await.unwrap();
+    let code = org["invitation"]["code"].as_str().unwrap().to_string();
+
+    let db = app.db().await;
+    for secret in [&phone, &id_number, &code] {
+        let n: i64 = db
+            .query_one(
+                "SELECT count(*) FROM idempotency_keys \
+                 WHERE position($1 in convert_from(coalesce(response_body, ''), 'UTF8')) > 0",
+                &[secret],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(n, 0, "{secret} is kept");
+    }
+    let kept: i64 = db
+        .query_one(
+            "SELECT count(*) FROM idempotency_keys WHERE response_status = 201",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(kept, 2);
+}
