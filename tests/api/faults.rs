@@ -328,3 +328,168 @@ async fn the_idempotency_store_keeps_no_phone_id_number_or_invitation_code() {
         .get(0);
     assert_eq!(kept, 2);
 }
+
+fn conninfo(config: &tokio_postgres::Config) -> String {
+    let host = match &config.get_hosts()[0] {
+        tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        tokio_postgres::config::Host::Tcp(h) => h.clone(),
+    };
+    format!(
+        "host={host} port={} user={} dbname={}",
+        config.get_ports()[0],
+        config.get_user().unwrap_or("postgres"),
+        config.get_dbname().unwrap_or_default()
+    )
+}
+
+/// The real binary on a free port; answers once it is ready.
+async fn start_binary(db: &str, dirs: &std::path::Path) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_labormatch"))
+        .arg("serve")
+        .env("LABORMATCH_DATABASE_URL", db)
+        .env("LABORMATCH_INDEX_DIR", dirs.join("index"))
+        .env("LABORMATCH_DATA_DIR", dirs.join("data"))
+        .env("LABORMATCH_BIND", format!("127.0.0.1:{port}"))
+        .env("LABORMATCH_WORKERS", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start labormatch serve");
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while reqwest::get(format!("{base}/healthz")).await.is_err() {
+        assert!(Instant::now() < deadline, "the binary did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (child, base)
+}
+
+async fn households(db: &tokio_postgres::Client) -> i64 {
+    db.query_one("SELECT count(*) FROM households", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn kill_dash_nine_during_an_import_leaves_whole_batches_and_a_resend_converges() {
+    const ROWS: usize = 20_000;
+    let mut app = crate::helpers::spawn_app().await;
+    let config = app.keep_database();
+    let settings = app.settings.clone();
+    drop(app);
+    let db_info = conninfo(&config);
+    let db = db::connect(&config).await.unwrap();
+    let dirs = tempfile::tempdir().unwrap();
+    let (mut child, base) = start_binary(&db_info, dirs.path()).await;
+
+    let pool = db::build_pool(config.clone(), &settings).unwrap();
+    let phone = crate::helpers::unique_phone();
+    labormatch::services::accounts::create_admin(&pool, &settings, &phone, TEST_PASSWORD, "admin")
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let login = |phone: String| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            let body: Value = http
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&json!({"phone": phone, "password": TEST_PASSWORD}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            body["access_token"].as_str().unwrap().to_string()
+        }
+    };
+    let admin = login(phone).await;
+    let officer_phone = crate::helpers::unique_phone();
+    let resp = http
+        .post(format!("{base}/api/v1/officers"))
+        .bearer_auth(&admin)
+        .json(&json!({"phone": officer_phone, "password": TEST_PASSWORD, "region_code": "630224"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    let officer = login(officer_phone).await;
+
+    let mut csv = String::from("registry_number,county_code,village,member_count,status\n");
+    for i in 0..ROWS {
+        csv.push_str(&format!("KILL-{i:06},630224,甘都镇,4,registered_poor\n"));
+    }
+    let upload = {
+        let (http, url, officer, csv) = (
+            http.clone(),
+            format!("{base}/api/v1/imports/households"),
+            officer.clone(),
+            csv.clone(),
+        );
+        tokio::spawn(async move {
+            http.post(url)
+                .bearer_auth(officer)
+                .header("content-type", "text/csv")
+                .body(csv)
+                .send()
+                .await
+        })
+    };
+    // Killed as soon as the first batch is in.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while households(&db).await == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the import never committed a batch"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let _ = upload.await;
+    let left = households(&db).await;
+    assert_eq!(left % 500, 0, "{left} rows: not whole batches");
+    assert!(left > 0 && left < ROWS as i64, "{left}: not cut mid-import");
+
+    // Started again, the same file sent again: exactly the file's rows.
+    let (mut child, base2) = start_binary(&db_info, dirs.path()).await;
+    let resp = http
+        .post(format!("{base2}/api/v1/imports/households"))
+        .bearer_auth(&officer)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let report: Value = resp.json().await.unwrap();
+    assert_eq!(report["rows"], ROWS);
+    assert_eq!(report["failed"], 0, "{report}");
+    assert_eq!(
+        report["inserted"].as_i64().unwrap() + report["unchanged"].as_i64().unwrap(),
+        ROWS as i64
+    );
+    assert_eq!(households(&db).await, ROWS as i64);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(pool);
+    let admin_db = db::connect(&{
+        let mut c = config.clone();
+        c.dbname("postgres");
+        c
+    })
+    .await
+    .unwrap();
+    let _ = admin_db
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            config.get_dbname().unwrap_or_default()
+        ))
+        .await;
+}
