@@ -105,6 +105,8 @@ pub struct ApiError {
     pub retry_after_secs: Option<u64>,
     /// Internal cause, logged for 5xx, never sent.
     pub cause: Option<String>,
+    /// The `Allow` header of a 405.
+    pub allow: Option<String>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -118,6 +120,7 @@ impl ApiError {
             extra: None,
             retry_after_secs: None,
             cause: None,
+            allow: None,
         }
     }
 
@@ -159,6 +162,15 @@ impl ApiError {
 
     pub fn unauthorized() -> Self {
         ApiError::new(ErrorCode::Unauthorized)
+    }
+
+    /// 405 for a path served under other methods, or `None` when no route has the path.
+    pub fn method_not_allowed(path: &str) -> Option<Self> {
+        let allowed = crate::methods::allowed_methods(path);
+        (!allowed.is_empty()).then(|| ApiError {
+            allow: Some(allowed.join(", ")),
+            ..ApiError::new(ErrorCode::MethodNotAllowed)
+        })
     }
 
     pub fn with_code(mut self, code: ErrorCode) -> Self {
@@ -274,6 +286,13 @@ impl ResponseError for ApiError {
         let mut resp = HttpResponse::build(status);
         if let Some(secs) = self.retry_after_secs {
             resp.insert_header((header::RETRY_AFTER, HeaderValue::from(secs)));
+        }
+        if let Some(allow) = self
+            .allow
+            .as_deref()
+            .and_then(|a| HeaderValue::from_str(a).ok())
+        {
+            resp.insert_header((header::ALLOW, allow));
         }
         resp.json(self.body(current_lang()))
     }
@@ -459,6 +478,14 @@ pub fn path_error_handler(
     err: actix_web::error::PathError,
     req: &actix_web::HttpRequest,
 ) -> actix_web::Error {
+    // `PUT /openings/search` reaches `PUT /openings/{id}`: the path names another resource,
+    // which has no PUT.
+    if let Some(e) = ApiError::method_not_allowed(req.path()) {
+        let methods = e.allow.clone().unwrap_or_default();
+        if !methods.split(", ").any(|m| m == req.method().as_str()) {
+            return e.into();
+        }
+    }
     // Every path parameter of the API is an integer id.
     let details = req
         .match_info()

@@ -50,11 +50,21 @@ fn routes() -> &'static [(regex::Regex, Vec<String>)] {
     })
 }
 
-/// The methods a path is served with (empty when no route has it).
+/// The methods a path is served with (empty when no route has it). When several templates
+/// match (`/openings/search` and `/openings/{id}`), the most literal one names the resource.
 pub fn allowed_methods(path: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let literal = |re: &regex::Regex| re.as_str().matches("[^/]+").count();
+    let Some(fewest) = routes()
+        .iter()
+        .filter(|(re, _)| re.is_match(path))
+        .map(|(re, _)| literal(re))
+        .min()
+    else {
+        return out;
+    };
     for (re, methods) in routes() {
-        if re.is_match(path) {
+        if re.is_match(path) && literal(re) == fewest {
             for m in methods {
                 if !out.contains(m) {
                     out.push(m.clone());

@@ -2,6 +2,7 @@ mod auth;
 mod boundary;
 mod browser;
 mod cli;
+mod contract;
 mod conventions;
 mod crash;
 mod faults;
