@@ -121,6 +121,8 @@ where
             ),
         )
     })?;
+    let mut value = value;
+    integral_numbers_as_integers(&mut value);
     let mut problems = Vec::new();
     let schema = schema_of::<T>();
     check(&value, &schema, "", &mut problems, 0);
@@ -180,6 +182,25 @@ fn join(path: &str, name: &str) -> String {
         name.to_string()
     } else {
         format!("{path}.{name}")
+    }
+}
+
+/// `2.0` is an integer to JSON Schema (and to any JavaScript client); serde's integers take
+/// only `2`. Integral numbers are made integers before anything reads them (a float field takes
+/// either).
+fn integral_numbers_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(x) = n.as_f64() {
+                // Within ±2^53 every integral f64 is exactly an i64.
+                if x.fract() == 0.0 && x.abs() <= 9_007_199_254_740_992.0 {
+                    *value = Value::from(x as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_numbers_as_integers),
+        _ => {}
     }
 }
 

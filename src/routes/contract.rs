@@ -263,6 +263,22 @@ pub fn annotate(doc: &mut Value) {
         json!({ "minimum": 0, "maximum": crate::domain::requirements::MAX_MIN_YEARS }),
     );
 
+    let trimmed =
+        |values: &[&str]| json!({ "pattern": format!("^[{WS}]*({})[{WS}]*$", values.join("|")) });
+    let states: Vec<&str> = crate::domain::application_state::AppState::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    rule(doc, "TransitionRequest", "to", trimmed(&states));
+    rule(
+        doc,
+        "FollowupRequest",
+        "employment",
+        trimmed(&["same_employer", "other_employer", "not_working"]),
+    );
+    rule(doc, "DispatchRequest", "from_county", region());
+    rule(doc, "DispatchRequest", "to_region", region());
+
     rule(doc, "CourseInput", "title", nonblank(200));
     items(
         doc,
@@ -330,5 +346,57 @@ pub fn annotate(doc: &mut Value) {
         "/api/v1/stats/outcomes",
         "format",
         one_of(&["json", "csv"]),
+    );
+    query(
+        doc,
+        "/api/v1/stats/outcomes",
+        "group_by",
+        one_of(&[
+            "county",
+            "village",
+            "course",
+            "center",
+            "employer",
+            "occupation",
+        ]),
+    );
+    query(doc, "/api/v1/followups/due", "within_days", range(0, 366));
+    // The import mode inline (as its component says), not by reference: schemathesis's
+    // generator trips over a referenced enum in a query parameter of a CSV upload.
+    for path in ["/api/v1/imports/households", "/api/v1/imports/graduates"] {
+        query(
+            doc,
+            path,
+            "mode",
+            json!({ "type": "string", "enum": ["best_effort", "all_or_nothing"] }),
+        );
+        if let Some(params) = doc
+            .pointer_mut(&format!(
+                "/paths/{}/post/parameters",
+                path.replace('/', "~1")
+            ))
+            .and_then(Value::as_array_mut)
+        {
+            for p in params.iter_mut().filter(|p| p["name"] == "mode") {
+                if let Some(schema) = p.get_mut("schema").and_then(Value::as_object_mut) {
+                    schema.remove("$ref");
+                }
+            }
+        }
+    }
+    // format=csv answers the same rows as CSV.
+    if let Some(content) =
+        doc.pointer_mut("/paths/~1api~1v1~1stats~1outcomes/get/responses/200/content")
+    {
+        merge(
+            content,
+            &json!({ "text/csv": { "schema": { "type": "string" } } }),
+        );
+    }
+    query(
+        doc,
+        "/api/v1/reports/households",
+        "line",
+        range(0, 1_000_000),
     );
 }

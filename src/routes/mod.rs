@@ -84,11 +84,14 @@ impl utoipa::Modify for ErrorResponses {
         if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
             for item in paths.values_mut().filter_map(|i| i.as_object_mut()) {
                 for op in item.values_mut() {
-                    for part in ["parameters", "requestBody"] {
-                        if let Some(v) = op.get_mut(part) {
-                            collect_refs(v, &mut sent);
-                            add_text_patterns(v);
-                        }
+                    if let Some(v) = op.get_mut("parameters") {
+                        collect_refs(v, &mut sent);
+                        add_text_patterns(v);
+                    }
+                    // JSON bodies; a CSV upload is a file, its cells are checked by column.
+                    if let Some(v) = op.pointer_mut("/requestBody/content/application~1json") {
+                        collect_refs(v, &mut sent);
+                        add_text_patterns(v);
                     }
                 }
             }
@@ -148,6 +151,11 @@ fn add_text_patterns(value: &mut serde_json::Value) {
             if is_string && free {
                 map.insert("pattern".into(), TEXT_PATTERN.into());
             }
+            // `format: date` is only an annotation to a validator; the server wants YYYY-MM-DD.
+            if is_string && map.get("format").and_then(|f| f.as_str()) == Some("date") {
+                map.entry("pattern")
+                    .or_insert_with(|| "^[0-9]{4}-[0-9]{2}-[0-9]{2}$".into());
+            }
             for v in map.values_mut() {
                 add_text_patterns(v);
             }
@@ -189,7 +197,12 @@ fn add_error_responses(path: &str, method: &str, op: &mut serde_json::Value) {
         ));
     }
     if method == "put" {
+        statuses.push(("404", "not_found"));
+        statuses.push(("409", "a conflict with another record"));
         statuses.push(("412", "precondition_failed: a stale If-Match"));
+    }
+    if secured {
+        statuses.push(("404", "not_found: nothing of yours there"));
     }
     if path != "/healthz" && path != "/metrics" {
         statuses.push((
