@@ -493,3 +493,54 @@ async fn kill_dash_nine_during_an_import_leaves_whole_batches_and_a_resend_conve
         ))
         .await;
 }
+
+#[tokio::test]
+async fn two_instances_on_one_database_converge_and_a_killed_one_catches_up() {
+    use crate::crash::{insert_workers, start, wait_until_indexed};
+    // The harness's app only provides a migrated database; the instances are the binary.
+    let mut app = crate::helpers::spawn_app().await;
+    let config = app.keep_database();
+    drop(app);
+    let db_info = conninfo(&config);
+    let db = db::connect(&config).await.unwrap();
+    let dirs = tempfile::tempdir().unwrap();
+    let (index_a, index_b) = (dirs.path().join("a/index"), dirs.path().join("b/index"));
+    let (data_a, data_b) = (dirs.path().join("a/data"), dirs.path().join("b/data"));
+    let mut a = start(&db_info, &index_a, &data_a);
+    let mut b = start(&db_info, &index_b, &data_b);
+
+    // Both apply every change, each into its own index.
+    let first = insert_workers(&db, 30).await;
+    let in_a = wait_until_indexed(&index_a, first).await;
+    let in_b = wait_until_indexed(&index_b, first).await;
+    assert_eq!(in_a, in_b);
+    assert_eq!(in_a.len(), 30);
+
+    // One is killed; changes go on; started again on its own index, it catches up.
+    b.kill().unwrap(); // SIGKILL
+    b.wait().unwrap();
+    let last = insert_workers(&db, 50).await;
+    let in_a = wait_until_indexed(&index_a, last).await;
+    let mut b = start(&db_info, &index_b, &data_b);
+    let in_b = wait_until_indexed(&index_b, last).await;
+    assert_eq!(in_a.len(), 80);
+    assert_eq!(in_a, in_b, "the two indexes hold the same workers");
+
+    for child in [&mut a, &mut b] {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    let admin_db = db::connect(&{
+        let mut c = config.clone();
+        c.dbname("postgres");
+        c
+    })
+    .await
+    .unwrap();
+    let _ = admin_db
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            config.get_dbname().unwrap_or_default()
+        ))
+        .await;
+}
