@@ -56,6 +56,7 @@ error_codes! {
     AlreadyClaimed => ("already_claimed", StatusCode::CONFLICT, "该资料已有账号认领", "This profile already belongs to an account"),
     IdempotencyKeyReused => ("idempotency_key_reused", StatusCode::CONFLICT, "幂等键已用于不同的请求", "This Idempotency-Key was used with a different request"),
     IdempotencyInProgress => ("idempotency_in_progress", StatusCode::CONFLICT, "相同请求正在处理中", "The same request is still being processed"),
+    IdempotentAnswerWithheld => ("idempotent_answer_withheld", StatusCode::CONFLICT, "该请求已经完成；其答复含一次性密钥，没有保存，请查看已创建的记录", "This request already succeeded; its answer held a one-time secret and was not kept: read the record it created"),
     InvalidTransition => ("invalid_transition", StatusCode::CONFLICT, "当前状态不允许该操作", "This state change is not allowed"),
     CapacityReached => ("capacity_reached", StatusCode::CONFLICT, "名额已满", "No places left"),
     PreconditionFailed => ("precondition_failed", StatusCode::PRECONDITION_FAILED, "数据已被修改", "The resource has changed"),
@@ -104,6 +105,8 @@ pub struct ApiError {
     pub retry_after_secs: Option<u64>,
     /// Internal cause, logged for 5xx, never sent.
     pub cause: Option<String>,
+    /// The `Allow` header of a 405.
+    pub allow: Option<String>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -117,6 +120,7 @@ impl ApiError {
             extra: None,
             retry_after_secs: None,
             cause: None,
+            allow: None,
         }
     }
 
@@ -160,6 +164,20 @@ impl ApiError {
         ApiError::new(ErrorCode::Unauthorized)
     }
 
+    /// 405 for a path served under other methods, or `None` when no route has the path.
+    pub fn method_not_allowed(path: &str) -> Option<Self> {
+        let allowed = crate::methods::allowed_methods(path);
+        (!allowed.is_empty()).then(|| ApiError {
+            allow: Some(allowed.join(", ")),
+            ..ApiError::new(ErrorCode::MethodNotAllowed)
+        })
+    }
+
+    pub fn with_code(mut self, code: ErrorCode) -> Self {
+        self.code = code;
+        self
+    }
+
     pub fn with_extra(mut self, extra: serde_json::Value) -> Self {
         self.extra = Some(extra);
         self
@@ -195,6 +213,68 @@ impl fmt::Display for ApiError {
     }
 }
 
+/// Under overload every request may answer 503: one line a second says so (with how many
+/// were not written), not one line each.
+struct Throttled {
+    last_second: std::sync::atomic::AtomicU64,
+    suppressed: std::sync::atomic::AtomicU64,
+}
+
+impl Throttled {
+    const fn new() -> Self {
+        Throttled {
+            last_second: std::sync::atomic::AtomicU64::new(u64::MAX),
+            suppressed: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// `Some(suppressed since the last line)` when a line may be written now.
+    fn admit(&self) -> Option<u64> {
+        use std::sync::atomic::Ordering;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let last = self.last_second.load(Ordering::Relaxed);
+        if last != now
+            && self
+                .last_second
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            Some(self.suppressed.swap(0, Ordering::Relaxed))
+        } else {
+            self.suppressed.fetch_add(1, Ordering::Relaxed);
+            None
+        }
+    }
+}
+
+static UNAVAILABLE_LOG: Throttled = Throttled::new();
+
+impl ApiError {
+    /// One line per failure that needs a person (ERROR: a bug or a broken dependency); the
+    /// service shedding load or waiting for its database is a WARN at most once a second;
+    /// a client's mistake is DEBUG (the answer tells the client).
+    fn log(&self) {
+        let status = self.code.status();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            if let Some(suppressed) = UNAVAILABLE_LOG.admit() {
+                tracing::warn!(
+                    code = self.code.as_str(),
+                    cause = ?self.cause,
+                    suppressed,
+                    "answering 503"
+                );
+            }
+        } else if status.is_server_error() {
+            tracing::error!(code = self.code.as_str(), cause = ?self.cause, "request failed");
+        } else {
+            tracing::debug!(code = self.code.as_str(), cause = ?self.cause, "request refused");
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.code.status()
@@ -202,12 +282,17 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        if status.is_server_error() {
-            tracing::error!(code = self.code.as_str(), cause = ?self.cause, "request failed");
-        }
+        self.log();
         let mut resp = HttpResponse::build(status);
         if let Some(secs) = self.retry_after_secs {
             resp.insert_header((header::RETRY_AFTER, HeaderValue::from(secs)));
+        }
+        if let Some(allow) = self
+            .allow
+            .as_deref()
+            .and_then(|a| HeaderValue::from_str(a).ok())
+        {
+            resp.insert_header((header::ALLOW, allow));
         }
         resp.json(self.body(current_lang()))
     }
@@ -221,11 +306,7 @@ impl From<crate::db::DbError> for ApiError {
         match e {
             DbError::Postgres(pg) => postgres_error(pg),
             DbError::Pool(PoolError::Backend(pg)) => postgres_error(pg),
-            DbError::Pool(other) => ApiError {
-                cause: Some(other.to_string()),
-                ..ApiError::new(ErrorCode::DatabaseUnavailable)
-            }
-            .retry_after(2),
+            DbError::Pool(other) => unavailable(other),
             DbError::Corrupt(what) => ApiError::internal(what),
         }
     }
@@ -243,14 +324,76 @@ impl From<tokio_postgres::Error> for ApiError {
     }
 }
 
+fn unavailable(cause: impl fmt::Display) -> ApiError {
+    ApiError {
+        cause: Some(cause.to_string()),
+        ..ApiError::new(ErrorCode::DatabaseUnavailable)
+    }
+    .retry_after(DATABASE_RETRY_AFTER_SECS)
+}
+
+/// What `Retry-After` says while the database cannot be reached: the pool tries a new
+/// connection on the next request, so a retry soon after a restart succeeds.
+pub const DATABASE_RETRY_AFTER_SECS: u64 = 2;
+
+/// Whether an error without a server answer comes from the connection (refused, reset, timed
+/// out, closed) rather than from this code (a value that does not convert).
+fn is_connection_error(e: &tokio_postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.is::<std::io::Error>() {
+            return true;
+        }
+        source = s.source();
+    }
+    // tokio-postgres keeps its error kinds private; its words for the connection kinds are
+    // stable across 0.7.
+    let text = e.to_string();
+    text.starts_with("error connecting to server")
+        || text.starts_with("error communicating with the server")
+        || text.starts_with("timeout waiting for server")
+}
+
+/// The column a unique constraint guards, for `details`; the constraint's own name is internal.
+/// PostgreSQL names an inline UNIQUE `<table>_<column>_key`; the composite ones are listed.
+fn unique_field(table: Option<&str>, constraint: Option<&str>) -> Option<String> {
+    let constraint = constraint?;
+    let composite = match constraint {
+        "enrollments_course_id_worker_id_key" | "applications_opening_id_worker_id_key" => {
+            Some("worker_id")
+        }
+        "followups_placement_id_due_month_key" => Some("due_month"),
+        _ => None,
+    };
+    if let Some(field) = composite {
+        return Some(field.to_string());
+    }
+    let rest = constraint.strip_prefix(&format!("{}_", table?))?;
+    let column = rest.strip_suffix("_key")?;
+    Some(column.to_string())
+}
+
 fn postgres_error(e: tokio_postgres::Error) -> ApiError {
     use tokio_postgres::error::SqlState;
     if let Some(db) = e.as_db_error() {
         let code = db.code();
         if *code == SqlState::UNIQUE_VIOLATION {
-            let constraint = db.constraint().unwrap_or("").to_string();
-            return ApiError::new(ErrorCode::AlreadyExists)
-                .with_extra(serde_json::json!({ "constraint": constraint }));
+            let details = unique_field(db.table(), db.constraint())
+                .map(|field| {
+                    vec![FieldError {
+                        field,
+                        reason: "already_exists".into(),
+                    }]
+                })
+                .unwrap_or_default();
+            return ApiError {
+                details,
+                cause: Some(db.message().to_string()),
+                ..ApiError::new(ErrorCode::AlreadyExists)
+            };
         }
         if *code == SqlState::FOREIGN_KEY_VIOLATION {
             return ApiError {
@@ -266,24 +409,28 @@ fn postgres_error(e: tokio_postgres::Error) -> ApiError {
             }
             .retry_after(1);
         }
-        if *code == SqlState::ADMIN_SHUTDOWN
-            || *code == SqlState::CANNOT_CONNECT_NOW
-            || *code == SqlState::TOO_MANY_CONNECTIONS
+        // Text the boundary should have refused (a NUL): still the caller's input, never a 500.
+        if *code == SqlState::CHARACTER_NOT_IN_REPERTOIRE
+            || *code == SqlState::UNTRANSLATABLE_CHARACTER
         {
             return ApiError {
                 cause: Some(db.message().to_string()),
-                ..ApiError::new(ErrorCode::DatabaseUnavailable)
-            }
-            .retry_after(2);
+                ..ApiError::field("body", crate::input::CONTROL_CHARACTER)
+            };
+        }
+        // Class 08 (connection exceptions), shutdowns (57P01-57P03) and too many connections.
+        if code.code().starts_with("08")
+            || *code == SqlState::ADMIN_SHUTDOWN
+            || *code == SqlState::CRASH_SHUTDOWN
+            || *code == SqlState::CANNOT_CONNECT_NOW
+            || *code == SqlState::TOO_MANY_CONNECTIONS
+        {
+            return unavailable(db.message());
         }
         return ApiError::internal(format!("{}: {}", code.code(), db.message()));
     }
-    if e.is_closed() {
-        return ApiError {
-            cause: Some(e.to_string()),
-            ..ApiError::new(ErrorCode::DatabaseUnavailable)
-        }
-        .retry_after(2);
+    if is_connection_error(&e) {
+        return unavailable(e);
     }
     ApiError::internal(e)
 }
@@ -305,17 +452,9 @@ pub fn json_error_handler(
         E::OverflowKnownLength { .. } | E::Overflow { .. } => {
             ApiError::new(ErrorCode::PayloadTooLarge)
         }
-        E::Deserialize(de) if de.is_data() => ApiError {
-            message: Some((format!("字段无效：{de}"), format!("Invalid field: {de}"))),
-            ..ApiError::new(ErrorCode::ValidationFailed)
-        },
-        E::Deserialize(de) => ApiError {
-            message: Some((
-                format!("JSON 格式错误：{de}"),
-                format!("The request body is not valid JSON: {de}"),
-            )),
-            ..ApiError::new(ErrorCode::MalformedJson)
-        },
+        // serde's words (Rust types, line and column) are not for clients: name the field.
+        E::Deserialize(de) if de.is_data() => ApiError::field("body", "invalid_value"),
+        E::Deserialize(_) => ApiError::new(ErrorCode::MalformedJson),
         E::Payload(actix_web::error::PayloadError::Overflow) => {
             ApiError::new(ErrorCode::PayloadTooLarge)
         }
@@ -329,10 +468,7 @@ pub fn query_error_handler(
     _req: &actix_web::HttpRequest,
 ) -> actix_web::Error {
     ApiError {
-        message: Some((
-            format!("查询参数无效：{err}"),
-            format!("Invalid query parameters: {err}"),
-        )),
+        cause: Some(err.to_string()),
         ..ApiError::new(ErrorCode::InvalidQuery)
     }
     .into()
@@ -340,13 +476,29 @@ pub fn query_error_handler(
 
 pub fn path_error_handler(
     err: actix_web::error::PathError,
-    _req: &actix_web::HttpRequest,
+    req: &actix_web::HttpRequest,
 ) -> actix_web::Error {
+    // `PUT /openings/search` reaches `PUT /openings/{id}`: the path names another resource,
+    // which has no PUT.
+    if let Some(e) = ApiError::method_not_allowed(req.path()) {
+        let methods = e.allow.clone().unwrap_or_default();
+        if !methods.split(", ").any(|m| m == req.method().as_str()) {
+            return e.into();
+        }
+    }
+    // Every path parameter of the API is an integer id.
+    let details = req
+        .match_info()
+        .iter()
+        .filter(|(_, value)| value.parse::<i64>().is_err())
+        .map(|(name, _)| FieldError {
+            field: name.to_string(),
+            reason: "must_be_integer".into(),
+        })
+        .collect();
     ApiError {
-        message: Some((
-            format!("路径参数无效：{err}"),
-            format!("Invalid path parameter: {err}"),
-        )),
+        details,
+        cause: Some(err.to_string()),
         ..ApiError::new(ErrorCode::InvalidPath)
     }
     .into()
@@ -402,6 +554,55 @@ mod tests {
             assert!(seen.insert(s), "duplicate code {s}");
             assert!(s.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{s}");
         }
+    }
+
+    /// Levels of the events written while `f` runs.
+    fn levels_while(f: impl FnOnce()) -> Vec<tracing::Level> {
+        use std::sync::{Arc, Mutex};
+        use tracing_subscriber::layer::SubscriberExt;
+        struct Capture(Arc<Mutex<Vec<tracing::Level>>>);
+        impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Capture {
+            fn on_event(
+                &self,
+                event: &tracing::Event<'_>,
+                _: tracing_subscriber::layer::Context<'_, S>,
+            ) {
+                self.0.lock().unwrap().push(*event.metadata().level());
+            }
+        }
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let subscriber = tracing_subscriber::registry().with(Capture(seen.clone()));
+        tracing::subscriber::with_default(subscriber, f);
+        let out = seen.lock().unwrap().clone();
+        out
+    }
+
+    #[test]
+    fn overload_is_one_warning_a_second_and_client_errors_are_quiet() {
+        let levels = levels_while(|| {
+            for _ in 0..200 {
+                let _ = ApiError::new(ErrorCode::Overloaded).error_response();
+                let _ = ApiError::new(ErrorCode::DatabaseUnavailable).error_response();
+            }
+        });
+        assert!(
+            levels.iter().all(|l| *l == tracing::Level::WARN),
+            "{levels:?}"
+        );
+        assert!(levels.len() <= 2, "{} lines for 400 answers", levels.len());
+        let levels = levels_while(|| {
+            let _ = ApiError::field("name", "too_long").error_response();
+            let _ = ApiError::new(ErrorCode::NotFound).error_response();
+        });
+        // tracing orders levels by verbosity: DEBUG and TRACE are above INFO.
+        assert!(
+            levels.iter().all(|l| *l > tracing::Level::INFO),
+            "{levels:?}"
+        );
+        let levels = levels_while(|| {
+            let _ = ApiError::internal("a bug").error_response();
+        });
+        assert_eq!(levels, [tracing::Level::ERROR]);
     }
 
     #[test]

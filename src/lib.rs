@@ -11,6 +11,8 @@ pub mod etag;
 pub mod i18n;
 pub mod idempotency;
 pub mod imports;
+pub mod input;
+pub mod methods;
 pub mod metrics;
 pub mod pagination;
 pub mod routes;

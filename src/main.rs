@@ -139,14 +139,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateAdmin { phone, name } => {
-            let password = match std::env::var("LABORMATCH_ADMIN_PASSWORD") {
-                Ok(p) if !p.is_empty() => p,
-                _ => {
-                    let mut line = String::new();
-                    std::io::stdin().read_line(&mut line)?;
-                    line.trim_end_matches(['\r', '\n']).to_string()
-                }
-            };
+            let password = admin_password()?;
             let database = Database::open(&settings).await?;
             db::migrate(&database.config).await?;
             let pool = db::build_pool(database.config.clone(), &settings)?;
@@ -357,4 +350,34 @@ async fn bench(
         std::fs::write(&path, serde_json::to_string_pretty(&doc)?)?;
     }
     Ok(())
+}
+
+/// The new admin's password: LABORMATCH_ADMIN_PASSWORD, else typed at the terminal (not
+/// echoed, asked twice), else the first line of standard input (scripts). Checked here, so a
+/// person learns the rule before anything is started.
+fn admin_password() -> anyhow::Result<String> {
+    use labormatch::domain::{check_password, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
+    use std::io::IsTerminal;
+    let rule = format!("{PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters");
+    let password = match std::env::var("LABORMATCH_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ if std::io::stdin().is_terminal() => {
+            let first = rpassword::prompt_password(format!("Password ({rule}): "))?;
+            check_password(&first).map_err(|_| anyhow::anyhow!("the password must be {rule}"))?;
+            let again = rpassword::prompt_password("The same password again: ")?;
+            if again != first {
+                anyhow::bail!("the two passwords differ; nothing was created");
+            }
+            first
+        }
+        _ => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    check_password(&password).map_err(|reason| {
+        anyhow::anyhow!("the password must be {rule} ({reason}); nothing was created")
+    })?;
+    Ok(password)
 }

@@ -50,6 +50,7 @@ impl Application {
             )
         })?;
         let pool = crate::db::build_pool(db_config.clone(), &settings)?;
+        crate::idempotency::release_own_leases(&pool, &settings).await;
         let secret =
             load_or_create_secret(settings.jwt_secret.as_deref(), &settings.jwt_secret_file())?;
         let jwt = JwtKeys::new(&secret, &settings.jwt_issuer, settings.access_token_ttl);
@@ -145,6 +146,9 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             .wrap(Compress::default())
             .wrap(from_fn(metrics_middleware))
             .wrap(from_fn(language_middleware))
+            // Outside everything that looks at the method (ETag, idempotency, metrics): they
+            // see the GET that HEAD stands for.
+            .wrap(from_fn(crate::methods::head_middleware))
             .wrap(tracing_actix_web::TracingLogger::<RequestSpan>::new())
             .wrap(from_fn(request_id_middleware))
     })

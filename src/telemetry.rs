@@ -7,7 +7,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::HttpMessage;
 use tracing::Span;
-use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
+use tracing_actix_web::RootSpanBuilder;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
@@ -19,7 +19,11 @@ pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_env("LABORMATCH_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("info,tantivy=warn,refinery_core=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colour codes only for a person watching a terminal: a file or a pipe gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi);
     let _ = match format {
         LogFormat::Json => builder
             .json()
@@ -86,10 +90,14 @@ impl RootSpanBuilder for RequestSpan {
         span: Span,
         outcome: &Result<ServiceResponse<B>, actix_web::Error>,
     ) {
-        if let Ok(res) = outcome {
-            span.record("status", res.status().as_u16());
-        }
-        DefaultRootSpanBuilder::on_request_end(span, outcome);
+        // Only the status: errors are logged once, where they are made (`ApiError::log`), at
+        // a level that fits them; tracing-actix-web's default would log each again, every 5xx
+        // as ERROR and every 4xx as WARN with the whole error.
+        let status = match outcome {
+            Ok(res) => res.status(),
+            Err(e) => e.as_response_error().status_code(),
+        };
+        span.record("status", status.as_u16());
     }
 }
 

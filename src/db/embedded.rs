@@ -24,6 +24,9 @@ pub struct EmbeddedPostgres {
     pub socket_dir: PathBuf,
     pub port: u16,
     server: Option<ServerProcess>,
+    bin: PathBuf,
+    log_path: PathBuf,
+    run_as: Option<RunAs>,
 }
 
 /// The server process, spawned by and waited on by a thread of its own: the parent-death
@@ -81,11 +84,43 @@ impl EmbeddedPostgres {
                 socket_dir,
                 port,
                 server: None,
+                bin,
+                log_path: root.join("postgres.log"),
+                run_as,
             });
         }
 
         let port = free_port()?;
         let log_path = root.join("postgres.log");
+        let mut pg = EmbeddedPostgres {
+            data_dir,
+            socket_dir,
+            port,
+            server: None,
+            bin,
+            log_path,
+            run_as,
+        };
+        pg.spawn()?;
+        Ok(pg)
+    }
+
+    /// Stops the server and starts it again on the same socket (the fault tests take the
+    /// database away under a running service and bring it back).
+    pub fn restart(&mut self) -> anyhow::Result<()> {
+        self.stop();
+        self.spawn()
+    }
+
+    fn spawn(&mut self) -> anyhow::Result<()> {
+        let (bin, data_dir, socket_dir, port, run_as) = (
+            self.bin.clone(),
+            self.data_dir.clone(),
+            self.socket_dir.clone(),
+            self.port,
+            self.run_as,
+        );
+        let log_path = self.log_path.clone();
         let log = fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -149,14 +184,8 @@ impl EmbeddedPostgres {
             .recv()
             .context("the postgres spawning thread died")?
             .context("starting postgres")?;
-        let mut pg = EmbeddedPostgres {
-            data_dir,
-            socket_dir,
-            port,
-            server: Some(ServerProcess { pid, waiter }),
-        };
-        pg.wait_ready(Duration::from_secs(60), &log_path)?;
-        Ok(pg)
+        self.server = Some(ServerProcess { pid, waiter });
+        self.wait_ready(Duration::from_secs(60), &log_path)
     }
 
     fn wait_ready(&mut self, timeout: Duration, log_path: &Path) -> anyhow::Result<()> {

@@ -146,7 +146,15 @@ pub fn quote_ident(name: &str) -> String {
 
 /// Applies the migrations in sql/ and loads the seed data.
 pub async fn migrate(config: &tokio_postgres::Config) -> anyhow::Result<()> {
-    let mut client = connect(config).await?;
+    // refinery creates its history table "IF NOT EXISTS" on every start; PostgreSQL's NOTICE
+    // that it exists is not news, so this connection only hears warnings and worse.
+    let mut quiet = config.clone();
+    let options = match config.get_options() {
+        Some(o) if !o.is_empty() => format!("{o} -c client_min_messages=warning"),
+        _ => "-c client_min_messages=warning".to_string(),
+    };
+    quiet.options(&options);
+    let mut client = connect(&quiet).await?;
     let report = embedded_migrations::migrations::runner()
         .run_async(&mut client)
         .await
@@ -155,6 +163,10 @@ pub async fn migrate(config: &tokio_postgres::Config) -> anyhow::Result<()> {
         tracing::info!(version = m.version(), name = m.name(), "migration applied");
     }
     seed::load_seed(&mut client).await?;
+    tracing::info!(
+        version = latest_migration_version(),
+        "database schema up to date"
+    );
     Ok(())
 }
 

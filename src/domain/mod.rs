@@ -167,11 +167,14 @@ impl OccupationCode {
 }
 
 /// Passwords: at least 8 characters, at most 128 (argon2 cost grows with length).
+pub const PASSWORD_MIN_CHARS: usize = 8;
+pub const PASSWORD_MAX_CHARS: usize = 128;
+
 pub fn check_password(raw: &str) -> Result<(), Reason> {
     let n = raw.chars().count();
-    if n < 8 {
+    if n < PASSWORD_MIN_CHARS {
         Err("password_too_short")
-    } else if n > 128 {
+    } else if n > PASSWORD_MAX_CHARS {
         Err("password_too_long")
     } else {
         Ok(())

@@ -138,9 +138,9 @@ pub async fn import_households(
     mode: ImportMode,
 ) -> ApiResult<ImportReport> {
     policy::may_import_households(actor)?;
-    let mut client = pool.get().await?;
-    let regions = load_regions(&client).await?;
-    let mut tx = client.transaction().await?;
+    let regions = load_regions(&pool.get().await?).await?;
+    let mut one = one_transaction(pool, mode).await?;
+    let mut rows = Batches::new(pool, one.as_mut()).await?;
     let mut report = ImportReport::default();
     let mut batch = HouseholdBatch::default();
     while let Some(next) = sheet.next().await {
@@ -150,6 +150,11 @@ pub async fn import_households(
         } = next?;
         report.rows += 1;
         let record = &record;
+        let refused = sheet.control_characters(record);
+        if !refused.is_empty() {
+            report.fail(row, refused);
+            continue;
+        }
         let mut p = Problems::default();
         let status_raw = sheet.get(record, "status").unwrap_or("");
         let status = STATUS_WORDS
@@ -199,15 +204,107 @@ pub async fn import_households(
         }
         // A registry number twice in one file: the later row wins, so it waits for the earlier.
         if batch.has(&input.registry_number) {
-            save_households(&mut tx, actor, &mut batch, &mut report).await?;
+            rows.save_households(actor, &mut batch, &mut report).await?;
         }
         batch.push(row, input);
         if batch.rows.len() >= BATCH_ROWS {
-            save_households(&mut tx, actor, &mut batch, &mut report).await?;
+            rows.save_households(actor, &mut batch, &mut report).await?;
         }
     }
-    save_households(&mut tx, actor, &mut batch, &mut report).await?;
-    finish(tx, mode, report).await
+    rows.save_households(actor, &mut batch, &mut report).await?;
+    rows.finish(report).await
+}
+
+/// Where an import's rows go. Best effort: each batch in a transaction of its own, committed
+/// before the next is read, so a crash mid-import leaves whole batches (a resend upserts the
+/// rest and converges) and no transaction outlives a batch. All or nothing: one transaction
+/// over the (spooled, so quickly read) file.
+/// Runs `$body` on a transaction `$tx`: its own, committed after (best effort), or a
+/// savepoint of the import's one transaction (all or nothing).
+macro_rules! within {
+    ($batches:expr, |$tx:ident| $body:expr) => {
+        match &mut $batches.one {
+            None => {
+                let mut client = $batches.pool.get().await?;
+                #[allow(unused_mut)]
+                let mut $tx = client.transaction().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            Some(one) => {
+                #[allow(unused_mut)]
+                let mut $tx = one.savepoint("import_batch").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+
+/// The connection of an all-or-nothing import's one transaction.
+async fn one_transaction(
+    pool: &Pool,
+    mode: ImportMode,
+) -> ApiResult<Option<deadpool_postgres::Object>> {
+    Ok(match mode {
+        ImportMode::AllOrNothing => Some(pool.get().await?),
+        ImportMode::BestEffort => None,
+    })
+}
+
+struct Batches<'p, 'c> {
+    pool: &'p Pool,
+    /// All or nothing: the import's one transaction (batches are savepoints in it).
+    one: Option<deadpool_postgres::Transaction<'c>>,
+}
+
+impl<'p, 'c> Batches<'p, 'c> {
+    /// `client` is the connection of the one transaction, for all or nothing.
+    async fn new(
+        pool: &'p Pool,
+        client: Option<&'c mut deadpool_postgres::Object>,
+    ) -> ApiResult<Batches<'p, 'c>> {
+        let one = match client {
+            Some(c) => Some(c.transaction().await?),
+            None => None,
+        };
+        Ok(Batches { pool, one })
+    }
+
+    async fn save_households(
+        &mut self,
+        actor: &Principal,
+        batch: &mut HouseholdBatch,
+        report: &mut ImportReport,
+    ) -> ApiResult<()> {
+        if batch.rows.is_empty() {
+            return Ok(());
+        }
+        within!(self, |tx| save_households(&mut tx, actor, batch, report)
+            .await)
+    }
+
+    async fn finish(self, mut report: ImportReport) -> ApiResult<ImportReport> {
+        // Rows saved in batches report database refusals after later rows' validation errors.
+        report.errors.sort_by_key(|e| e.row);
+        match self.one {
+            None => report.committed = true,
+            Some(tx) if report.failed > 0 => {
+                tx.rollback().await?;
+                report.inserted = 0;
+                report.updated = 0;
+                report.unchanged = 0;
+                report.committed = false;
+            }
+            Some(tx) => {
+                tx.commit().await?;
+                report.committed = true;
+            }
+        }
+        Ok(report)
+    }
 }
 
 /// Valid household rows saved together (see `save_households`).
@@ -306,26 +403,6 @@ fn db_problem(column: &str, e: ApiError) -> ApiResult<FieldError> {
     }
 }
 
-async fn finish(
-    tx: deadpool_postgres::Transaction<'_>,
-    mode: ImportMode,
-    mut report: ImportReport,
-) -> ApiResult<ImportReport> {
-    // Rows saved in batches report database refusals after later rows' validation errors.
-    report.errors.sort_by_key(|e| e.row);
-    if mode == ImportMode::AllOrNothing && report.failed > 0 {
-        tx.rollback().await?;
-        report.inserted = 0;
-        report.updated = 0;
-        report.unchanged = 0;
-        report.committed = false;
-    } else {
-        tx.commit().await?;
-        report.committed = true;
-    }
-    Ok(report)
-}
-
 async fn load_regions(client: &impl GenericClient) -> ApiResult<HashMap<String, i16>> {
     let rows = client.query("SELECT code, level FROM regions", &[]).await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
@@ -349,17 +426,54 @@ pub async fn import_graduates(
     mode: ImportMode,
 ) -> ApiResult<ImportReport> {
     policy::may_import_graduates(actor)?;
-    let mut client = pool.get().await?;
-    let mut tx = client.transaction().await?;
+    let mut one = one_transaction(pool, mode).await?;
+    let mut batches = Batches::new(pool, one.as_mut()).await?;
     let mut report = ImportReport::default();
-    while let Some(next) = sheet.next().await {
-        let sheet::Row {
-            number: row,
-            record,
-        } = next?;
-        report.rows += 1;
+    let mut batch = Vec::with_capacity(GRADUATE_BATCH_ROWS);
+    loop {
+        let next = sheet.next().await.transpose()?;
+        let end = next.is_none();
+        if let Some(row) = next {
+            report.rows += 1;
+            batch.push(row);
+        }
+        if batch.len() >= GRADUATE_BATCH_ROWS || (end && !batch.is_empty()) {
+            let rows = std::mem::take(&mut batch);
+            within!(batches, |tx| save_graduates(
+                &mut tx,
+                actor,
+                &sheet,
+                rows,
+                &mut report
+            )
+            .await)?;
+        }
+        if end {
+            break;
+        }
+    }
+    batches.finish(report).await
+}
+
+/// Graduate rows saved in one transaction: each row writes a worker, an enrollment, a result
+/// and its index change, so batches are small and the change numbers they take are committed
+/// soon after (a read-your-writes wait never waits on a long import).
+const GRADUATE_BATCH_ROWS: usize = 50;
+
+async fn save_graduates(
+    tx: &mut deadpool_postgres::Transaction<'_>,
+    actor: &Principal,
+    sheet: &Sheet,
+    rows: Vec<sheet::Row>,
+    report: &mut ImportReport,
+) -> ApiResult<()> {
+    for sheet::Row {
+        number: row,
+        record,
+    } in rows
+    {
         let sp = tx.savepoint(format!("row{row}")).await?;
-        match graduate_row(&sp, actor, &sheet, &record, row).await? {
+        match graduate_row(&sp, actor, sheet, &record, row).await? {
             Ok((outcome, change)) => {
                 sp.commit().await?;
                 report.count(outcome);
@@ -371,7 +485,7 @@ pub async fn import_graduates(
             }
         }
     }
-    finish(tx, mode, report).await
+    Ok(())
 }
 
 /// One graduate row: `Ok(Err(problems))` is a bad row, `Err` stops the import.
@@ -382,6 +496,10 @@ async fn graduate_row(
     record: &csv::StringRecord,
     row: usize,
 ) -> ApiResult<Result<(Upsert, Option<i64>), Vec<FieldError>>> {
+    let refused = sheet.control_characters(record);
+    if !refused.is_empty() {
+        return Ok(Err(refused));
+    }
     let mut p = Problems::default();
     let course_id: Option<i64> = parse_num(&mut p, "course_id", sheet.get(record, "course_id"));
     let passed = parse_bool(&mut p, "passed", sheet.get(record, "passed"));

@@ -56,6 +56,31 @@ impl Sheet {
         self.rows.recv().await
     }
 
+    /// The cells of a row holding control characters, by column name: such text is refused
+    /// (PostgreSQL cannot store NUL), and the row's error says where it is.
+    pub fn control_characters(&self, record: &csv::StringRecord) -> Vec<FieldError> {
+        let mut bad: Vec<(usize, FieldError)> = self
+            .columns
+            .iter()
+            .filter(|(_, i)| {
+                record
+                    .get(**i)
+                    .is_some_and(crate::input::has_control_characters)
+            })
+            .map(|(name, i)| {
+                (
+                    *i,
+                    FieldError {
+                        field: name.clone(),
+                        reason: crate::input::CONTROL_CHARACTER.into(),
+                    },
+                )
+            })
+            .collect();
+        bad.sort_by_key(|(i, _)| *i);
+        bad.into_iter().map(|(_, e)| e).collect()
+    }
+
     /// A cell, trimmed; `None` when the column is absent or the cell empty.
     pub fn get<'a>(&self, record: &'a csv::StringRecord, column: &str) -> Option<&'a str> {
         self.columns

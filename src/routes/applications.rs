@@ -59,7 +59,7 @@ pub async fn invite(
     state: web::Data<AppState>,
     employer: Auth<EmployerStaff>,
     path: web::Path<i64>,
-    body: web::Json<InviteRequest>,
+    body: crate::input::Json<InviteRequest>,
 ) -> ApiResult<HttpResponse> {
     let view = apps::invite(&state, &employer, path.into_inner(), &body).await?;
     Ok(HttpResponse::Created().json(view))
@@ -102,7 +102,7 @@ pub async fn transition(
     state: web::Data<AppState>,
     user: Auth<AnyUser>,
     path: web::Path<i64>,
-    body: web::Json<TransitionRequest>,
+    body: crate::input::Json<TransitionRequest>,
 ) -> ApiResult<web::Json<ApplicationView>> {
     Ok(web::Json(
         apps::transition(&state, &user, path.into_inner(), &body).await?,
@@ -126,7 +126,7 @@ pub struct ApplicationQuery {
 pub async fn my_applications(
     state: web::Data<AppState>,
     user: Auth<WorkerOnly>,
-    query: web::Query<ApplicationQuery>,
+    query: crate::input::Query<ApplicationQuery>,
 ) -> ApiResult<web::Json<Page<Application>>> {
     let page = PageParams {
         limit: query.limit,
@@ -149,7 +149,7 @@ pub async fn opening_applications(
     state: web::Data<AppState>,
     user: Auth<AnyUser>,
     path: web::Path<i64>,
-    query: web::Query<ApplicationQuery>,
+    query: crate::input::Query<ApplicationQuery>,
 ) -> ApiResult<web::Json<Page<Application>>> {
     let page = PageParams {
         limit: query.limit,
@@ -186,7 +186,7 @@ pub async fn create_placement(
     state: web::Data<AppState>,
     user: Auth<AnyUser>,
     path: web::Path<i64>,
-    body: web::Json<PlacementRequest>,
+    body: crate::input::Json<PlacementRequest>,
 ) -> ApiResult<HttpResponse> {
     let placement = placements::place(&state, &user, path.into_inner(), &body).await?;
     Ok(HttpResponse::Created().json(placement))
@@ -228,7 +228,7 @@ pub async fn end_placement(
     state: web::Data<AppState>,
     user: Auth<AnyUser>,
     path: web::Path<i64>,
-    body: web::Json<EndPlacementRequest>,
+    body: crate::input::Json<EndPlacementRequest>,
 ) -> ApiResult<HttpResponse> {
     let written = placements::end(&state, &user, path.into_inner(), &body).await?;
     let mut resp = HttpResponse::Ok();
@@ -255,7 +255,7 @@ pub async fn record_followup(
     state: web::Data<AppState>,
     user: Auth<AnyUser>,
     path: web::Path<i64>,
-    body: web::Json<FollowupRequest>,
+    body: crate::input::Json<FollowupRequest>,
 ) -> ApiResult<web::Json<Placement>> {
     Ok(web::Json(
         placements::record_followup(&state, &user, path.into_inner(), &body).await?,
@@ -282,7 +282,7 @@ pub struct DueQuery {
 pub async fn due_followups(
     state: web::Data<AppState>,
     user: Auth<EmployerOrStaff>,
-    query: web::Query<DueQuery>,
+    query: crate::input::Query<DueQuery>,
 ) -> ApiResult<web::Json<DueList>> {
     Ok(web::Json(
         placements::due(
@@ -309,7 +309,7 @@ pub async fn due_followups(
 pub async fn create_dispatch(
     state: web::Data<AppState>,
     user: Auth<EmployerOrStaff>,
-    body: web::Json<DispatchRequest>,
+    body: crate::input::Json<DispatchRequest>,
 ) -> ApiResult<HttpResponse> {
     let dispatch = placements::dispatch(&state, &user, &body).await?;
     Ok(HttpResponse::Created().json(dispatch))

@@ -30,7 +30,7 @@ pub struct AuditQuery {
 pub async fn list_audit(
     state: web::Data<AppState>,
     staff: Auth<OfficerOrAdmin>,
-    query: web::Query<AuditQuery>,
+    query: crate::input::Query<AuditQuery>,
 ) -> ApiResult<web::Json<Page<AuditRecord>>> {
     let page = PageParams {
         limit: query.limit,

@@ -31,7 +31,7 @@ use crate::state::AppState;
 pub async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<RegisterRequest>,
+    body: crate::input::Json<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
     let tokens = accounts::register(&state, body.into_inner(), &client_addr(&req)).await?;
     Ok(HttpResponse::Created().json(tokens))
@@ -52,7 +52,7 @@ pub async fn register(
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: crate::input::Json<LoginRequest>,
 ) -> ApiResult<web::Json<TokenResponse>> {
     Ok(web::Json(
         accounts::login(&state, body.into_inner(), &client_addr(&req)).await?,
@@ -72,7 +72,7 @@ pub async fn login(
 #[post("/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: crate::input::Json<RefreshRequest>,
 ) -> ApiResult<web::Json<TokenResponse>> {
     Ok(web::Json(
         accounts::refresh(&state, &body.refresh_token).await?,
@@ -91,7 +91,7 @@ pub async fn refresh(
 pub async fn logout(
     state: web::Data<AppState>,
     user: Auth<AnyUser>,
-    body: web::Json<RefreshRequest>,
+    body: crate::input::Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     accounts::logout(&state, &user, &body.refresh_token).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -127,7 +127,7 @@ pub async fn me(
 pub async fn accept_invitation(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<AcceptInvitationRequest>,
+    body: crate::input::Json<AcceptInvitationRequest>,
 ) -> ApiResult<HttpResponse> {
     let tokens = accounts::accept_invitation(&state, body.into_inner(), &client_addr(&req)).await?;
     Ok(HttpResponse::Created().json(tokens))
@@ -148,7 +148,7 @@ pub async fn accept_invitation(
 pub async fn create_officer(
     state: web::Data<AppState>,
     admin: Auth<AdminOnly>,
-    body: web::Json<CreateOfficerRequest>,
+    body: crate::input::Json<CreateOfficerRequest>,
 ) -> ApiResult<HttpResponse> {
     let account = accounts::create_officer(&state, &admin, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(account))

@@ -26,7 +26,7 @@ use crate::state::AppState;
 pub async fn create_course(
     state: web::Data<AppState>,
     center: Auth<CenterStaff>,
-    body: web::Json<CourseInput>,
+    body: crate::input::Json<CourseInput>,
 ) -> ApiResult<HttpResponse> {
     let course = courses::create(&state, &center, &body).await?;
     Ok(HttpResponse::Created().json(course))
@@ -94,7 +94,7 @@ pub struct CourseQuery {
 pub async fn list_courses(
     state: web::Data<AppState>,
     user: Auth<AnyUser>,
-    query: web::Query<CourseQuery>,
+    query: crate::input::Query<CourseQuery>,
 ) -> ApiResult<web::Json<Page<Course>>> {
     let page = PageParams {
         limit: query.limit,
@@ -124,7 +124,7 @@ pub async fn enroll(
     state: web::Data<AppState>,
     center: Auth<CenterStaff>,
     path: web::Path<i64>,
-    body: web::Json<EnrollRequest>,
+    body: crate::input::Json<EnrollRequest>,
 ) -> ApiResult<HttpResponse> {
     let (created, enrollment) = courses::enroll(&state, &center, path.into_inner(), &body).await?;
     Ok(if created {
@@ -146,7 +146,7 @@ pub async fn list_enrollments(
     state: web::Data<AppState>,
     user: Auth<AnyUser>,
     path: web::Path<i64>,
-    page: web::Query<PageParams>,
+    page: crate::input::Query<PageParams>,
 ) -> ApiResult<web::Json<Page<Enrollment>>> {
     let limit = page.limit()?;
     let rows = courses::enrollments(
@@ -179,7 +179,7 @@ pub async fn record_result(
     state: web::Data<AppState>,
     center: Auth<CenterStaff>,
     path: web::Path<i64>,
-    body: web::Json<ResultInput>,
+    body: crate::input::Json<ResultInput>,
 ) -> ApiResult<HttpResponse> {
     let (enrollment, change) =
         courses::record_result(&state, &center, path.into_inner(), &body).await?;

@@ -28,7 +28,7 @@ use crate::state::AppState;
 pub async fn create_household(
     state: web::Data<AppState>,
     staff: Auth<OfficerOrAdmin>,
-    body: web::Json<HouseholdInput>,
+    body: crate::input::Json<HouseholdInput>,
 ) -> ApiResult<HttpResponse> {
     let household = households::create(&state, &staff, &body).await?;
     Ok(HttpResponse::Created().json(household))
@@ -76,7 +76,7 @@ pub async fn update_household(
     staff: Auth<OfficerOrAdmin>,
     req: HttpRequest,
     path: web::Path<i64>,
-    body: web::Json<HouseholdInput>,
+    body: crate::input::Json<HouseholdInput>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let expected = match if_match(&req)? {
@@ -114,7 +114,7 @@ pub struct HouseholdQuery {
 pub async fn list_households(
     state: web::Data<AppState>,
     staff: Auth<OfficerOrAdmin>,
-    query: web::Query<HouseholdQuery>,
+    query: crate::input::Query<HouseholdQuery>,
 ) -> ApiResult<web::Json<Page<Household>>> {
     let page = PageParams {
         limit: query.limit,

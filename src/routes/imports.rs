@@ -1,18 +1,15 @@
 //! CSV uploads: households (officers) and graduates (training centers).
 
-use std::pin::pin;
-
 use actix_web::post;
 use actix_web::web::{self, Bytes};
-use futures_util::future::{select, Either};
+use actix_web::HttpRequest;
 use futures_util::StreamExt;
 use serde::Deserialize;
-use tokio::sync::mpsc;
 use utoipa::IntoParams;
 
 use crate::auth::{Auth, CenterStaff, OfficerOrAdmin};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::imports::{self, ChunkReader, ImportMode, ImportReport, Sheet};
+use crate::imports::{self, ImportMode, ImportReport, Sheet};
 use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -23,9 +20,34 @@ pub struct ImportQuery {
     pub mode: ImportMode,
 }
 
-/// Streams the upload into the CSV parser while `import` writes the rows it yields. The upload
-/// is cut off at the import size limit; if the import ends first (a missing column, say), the
-/// rest of the upload is not read.
+/// CSV comes as text/csv (what the documentation says); spreadsheets and browsers also send
+/// application/csv, text/plain or Excel's type for a .csv file. Anything else (a JSON body, a
+/// form) is refused with 415 before a byte is parsed.
+fn require_csv(req: &HttpRequest) -> ApiResult<()> {
+    let essence = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|ct| {
+            ct.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    match essence.as_deref() {
+        Some("text/csv" | "application/csv" | "text/plain" | "application/vnd.ms-excel") => Ok(()),
+        _ => Err(ApiError::msg(
+            ErrorCode::UnsupportedMediaType,
+            "请以 text/csv 上传 CSV 文件",
+            "Upload the CSV file as text/csv",
+        )),
+    }
+}
+
+/// Spools the upload to a temporary file (cut off at the import size limit) before anything
+/// touches the database: a slow sender holds a file handle, never a connection or a
+/// transaction. The importer then reads the file at disk speed.
 async fn stream_import<F, Fut>(
     state: &AppState,
     payload: web::Payload,
@@ -36,41 +58,44 @@ where
     F: FnOnce(Sheet) -> Fut,
     Fut: std::future::Future<Output = ApiResult<ImportReport>>,
 {
-    let (chunks_tx, chunks_rx) = mpsc::channel(imports::CHUNK_BUFFER);
-    let feed = feed(state.settings.import_body_limit, payload, chunks_tx);
-    let run = async move {
-        let sheet = Sheet::open(ChunkReader::new(chunks_rx), required).await?;
-        import(sheet).await
-    };
-    let (feed, run) = (pin!(feed), pin!(run));
-    match select(run, feed).await {
-        Either::Left((report, _)) => report,
-        Either::Right(((), run)) => run.await,
-    }
+    let file = spool(state.settings.import_body_limit, payload).await?;
+    let sheet = Sheet::open(std::io::BufReader::new(file), required).await?;
+    import(sheet).await
 }
 
-async fn feed(limit: usize, mut payload: web::Payload, chunks: mpsc::Sender<ApiResult<Bytes>>) {
+async fn spool(limit: usize, mut payload: web::Payload) -> ApiResult<std::fs::File> {
+    use tokio::io::AsyncWriteExt;
+    // Unlinked at once: nothing is left behind, whatever happens to the process.
+    let file = tokio::task::spawn_blocking(tempfile::tempfile)
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let mut out = tokio::fs::File::from_std(file);
     let mut received = 0;
     while let Some(chunk) = payload.next().await {
-        let item = match chunk {
-            Ok(chunk) if received + chunk.len() > limit => {
-                Err(ApiError::new(ErrorCode::PayloadTooLarge))
-            }
-            Ok(chunk) => {
-                received += chunk.len();
-                Ok(chunk)
-            }
-            Err(e) => Err(ApiError {
-                cause: Some(e.to_string()),
-                ..ApiError::new(ErrorCode::BadRequest)
-            }),
-        };
-        let stop = item.is_err();
-        // A closed channel means the parser stopped; the import has its answer.
-        if chunks.send(item).await.is_err() || stop {
-            return;
+        let chunk: Bytes = chunk.map_err(|e| ApiError {
+            cause: Some(e.to_string()),
+            ..ApiError::msg(
+                ErrorCode::BadRequest,
+                "上传中断，请重新上传",
+                "The upload broke off; send the file again",
+            )
+        })?;
+        received += chunk.len();
+        if received > limit {
+            return Err(ApiError::new(ErrorCode::PayloadTooLarge));
         }
+        out.write_all(&chunk).await.map_err(ApiError::internal)?;
     }
+    out.flush().await.map_err(ApiError::internal)?;
+    let mut file = out.into_std().await;
+    tokio::task::spawn_blocking(move || {
+        use std::io::Seek;
+        file.rewind().map(|_| file)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)
 }
 
 /// Upload households as CSV (UTF-8, BOM optional, CRLF or LF; up to 100,000 rows). Columns:
@@ -85,6 +110,7 @@ async fn feed(limit: usize, mut payload: web::Payload, chunks: mpsc::Sender<ApiR
     responses(
         (status = 200, body = ImportReport, description = "per-row report"),
         (status = 413, body = crate::error::ErrorBody),
+        (status = 415, body = crate::error::ErrorBody, description = "not sent as CSV"),
         (status = 422, body = crate::error::ErrorBody, description = "missing columns or unreadable file")
     )
 )]
@@ -92,9 +118,11 @@ async fn feed(limit: usize, mut payload: web::Payload, chunks: mpsc::Sender<ApiR
 pub async fn import_households(
     state: web::Data<AppState>,
     staff: Auth<OfficerOrAdmin>,
-    query: web::Query<ImportQuery>,
+    req: HttpRequest,
+    query: crate::input::Query<ImportQuery>,
     payload: web::Payload,
 ) -> ApiResult<web::Json<ImportReport>> {
+    require_csv(&req)?;
     let report = stream_import(&state, payload, &imports::HOUSEHOLD_COLUMNS, |sheet| {
         imports::import_households(&state.pool, &staff, sheet, query.mode)
     })
@@ -114,6 +142,7 @@ pub async fn import_households(
     responses(
         (status = 200, body = ImportReport, description = "per-row report"),
         (status = 413, body = crate::error::ErrorBody),
+        (status = 415, body = crate::error::ErrorBody, description = "not sent as CSV"),
         (status = 422, body = crate::error::ErrorBody, description = "missing columns or unreadable file")
     )
 )]
@@ -121,9 +150,11 @@ pub async fn import_households(
 pub async fn import_graduates(
     state: web::Data<AppState>,
     center: Auth<CenterStaff>,
-    query: web::Query<ImportQuery>,
+    req: HttpRequest,
+    query: crate::input::Query<ImportQuery>,
     payload: web::Payload,
 ) -> ApiResult<web::Json<ImportReport>> {
+    require_csv(&req)?;
     let report = stream_import(&state, payload, &imports::GRADUATE_COLUMNS, |sheet| {
         imports::import_graduates(&state.pool, &center, sheet, query.mode)
     })

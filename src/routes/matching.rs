@@ -41,11 +41,34 @@ fn match_limit(limit: Option<usize>) -> ApiResult<usize> {
     }
 }
 
-async fn wait_for_change(state: &AppState, change: Option<i64>) -> ApiResult<()> {
+/// Checks `after_change` while the request still holds its connection: a negative number or
+/// one beyond the newest change recorded names no change, and waiting for it would only hold
+/// the request to the wait's limit (422 instead).
+async fn checked_after_change(
+    client: &impl deadpool_postgres::GenericClient,
+    change: Option<i64>,
+) -> ApiResult<Option<i64>> {
+    let Some(change) = change else {
+        return Ok(None);
+    };
+    if change < 0 {
+        return Err(ApiError::field("after_change", "must_not_be_negative"));
+    }
+    let latest: i64 = client
+        .query_one("SELECT coalesce(max(seq), 0)::int8 FROM index_changes", &[])
+        .await?
+        .get(0);
+    if change > latest {
+        return Err(ApiError::field("after_change", "beyond_latest_change")
+            .with_extra(serde_json::json!({ "latest_change": latest })));
+    }
+    Ok(Some(change))
+}
+
+/// Waits, bounded, until the index has applied `change`. Callers have given their connection
+/// back first: the wait holds nothing but the request.
+async fn wait_for_change(state: &AppState, change: Option<i64>) {
     if let Some(change) = change {
-        if change < 0 {
-            return Err(ApiError::field("after_change", "must_not_be_negative"));
-        }
         if !state
             .search
             .wait_for(change, state.settings.read_your_writes_wait)
@@ -55,7 +78,6 @@ async fn wait_for_change(state: &AppState, change: Option<i64>) -> ApiResult<()>
             tracing::warn!(change, "index did not catch up in time");
         }
     }
-    Ok(())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -94,7 +116,7 @@ pub async fn candidates(
     state: web::Data<AppState>,
     user: Auth<AnyUser>,
     path: web::Path<i64>,
-    query: web::Query<MatchQuery>,
+    query: crate::input::Query<MatchQuery>,
 ) -> ApiResult<web::Json<CandidateList>> {
     let limit = match_limit(query.limit)?;
     let list = candidate_list(&state, &user, path.into_inner(), limit, query.after_change).await?;
@@ -111,6 +133,7 @@ pub async fn candidate_list(
     after_change: Option<i64>,
 ) -> ApiResult<CandidateList> {
     let client = state.pool.get().await?;
+    let after_change = checked_after_change(&client, after_change).await?;
     // One read: the searchable form of an open opening carries its employer for the check.
     let open = documents::load_openings(&**client, &[id]).await?.pop();
     let Some(mut doc) = open else {
@@ -120,7 +143,7 @@ pub async fn candidate_list(
             .ok_or_else(ApiError::not_found)?;
         policy::candidate_pool(user, &opening)?;
         drop(client);
-        wait_for_change(state, after_change).await?;
+        wait_for_change(state, after_change).await;
         return Ok(CandidateList {
             opening_id: id,
             opening_status: opening.status,
@@ -142,7 +165,7 @@ pub async fn candidate_list(
     };
     drop(client);
     let pool = policy::candidate_pool_of(user, doc.employer_id)?;
-    wait_for_change(state, after_change).await?;
+    wait_for_change(state, after_change).await;
     let visible_change = state.search.visible_change();
     let scope = match pool {
         CandidatePool::HomeIn(region) => Some(region.as_str().to_string()),
@@ -203,7 +226,7 @@ pub struct MatchList {
 pub async fn my_matches(
     state: web::Data<AppState>,
     user: Auth<WorkerOnly>,
-    query: web::Query<MatchQuery>,
+    query: crate::input::Query<MatchQuery>,
 ) -> ApiResult<web::Json<MatchList>> {
     let limit = match_limit(query.limit)?;
     Ok(web::Json(
@@ -221,12 +244,13 @@ pub async fn match_list(
 ) -> ApiResult<MatchList> {
     policy::may_keep_own_profile(user)?;
     let client = state.pool.get().await?;
+    let after_change = checked_after_change(&client, after_change).await?;
     // One read: the worker's status and, when available, its searchable form.
     let (worker_status, doc) = documents::load_worker_of_account(&**client, user.account_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     drop(client);
-    wait_for_change(state, after_change).await?;
+    wait_for_change(state, after_change).await;
     let visible_change = state.search.visible_change();
     let Some(doc) = doc else {
         return Ok(MatchList {
@@ -285,7 +309,7 @@ pub struct SearchQuery {
 pub async fn search_openings(
     state: web::Data<AppState>,
     _user: Auth<AnyUser>,
-    query: web::Query<SearchQuery>,
+    query: crate::input::Query<SearchQuery>,
 ) -> ApiResult<web::Json<SearchResults>> {
     let mut problems = crate::validate::Problems::default();
     if query.q.chars().count() > 200 {
@@ -367,7 +391,7 @@ pub struct SuggestQuery {
 #[get("/occupations/suggest")]
 pub async fn suggest_occupations(
     state: web::Data<AppState>,
-    query: web::Query<SuggestQuery>,
+    query: crate::input::Query<SuggestQuery>,
 ) -> ApiResult<web::Json<Vec<Suggestion>>> {
     let limit = match query.limit {
         None => 5,

@@ -28,7 +28,7 @@ use crate::state::AppState;
 pub async fn create_opening(
     state: web::Data<AppState>,
     employer: Auth<EmployerStaff>,
-    body: web::Json<OpeningInput>,
+    body: crate::input::Json<OpeningInput>,
 ) -> ApiResult<HttpResponse> {
     let written = openings::create(&state, &employer, &body).await?;
     let mut resp = HttpResponse::Created();
@@ -84,7 +84,7 @@ pub async fn update_opening(
     employer: Auth<EmployerStaff>,
     req: HttpRequest,
     path: web::Path<i64>,
-    body: web::Json<OpeningInput>,
+    body: crate::input::Json<OpeningInput>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let expected = match if_match(&req)? {
@@ -120,7 +120,7 @@ pub struct OpeningQuery {
 pub async fn list_openings(
     state: web::Data<AppState>,
     user: Auth<AnyUser>,
-    query: web::Query<OpeningQuery>,
+    query: crate::input::Query<OpeningQuery>,
 ) -> ApiResult<web::Json<Page<Opening>>> {
     let page = PageParams {
         limit: query.limit,

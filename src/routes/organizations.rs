@@ -27,7 +27,7 @@ use crate::state::AppState;
 pub async fn create_organization(
     state: web::Data<AppState>,
     staff: Auth<OfficerOrAdmin>,
-    body: web::Json<CreateOrganizationRequest>,
+    body: crate::input::Json<CreateOrganizationRequest>,
 ) -> ApiResult<HttpResponse> {
     let created = organizations::create(&state, &staff, &body).await?;
     Ok(HttpResponse::Created().json(created))
@@ -68,7 +68,7 @@ pub async fn create_invitation(
     state: web::Data<AppState>,
     user: Auth<AnyUser>,
     path: web::Path<i64>,
-    body: web::Json<CreateInvitationRequest>,
+    body: crate::input::Json<CreateInvitationRequest>,
 ) -> ApiResult<HttpResponse> {
     let invitation = organizations::invite(&state, &user, path.into_inner(), &body).await?;
     Ok(HttpResponse::Created().json(invitation))

@@ -31,7 +31,7 @@ pub struct HouseholdReportQuery {
 pub async fn households(
     state: web::Data<AppState>,
     staff: Auth<OfficerOrAdmin>,
-    query: web::Query<HouseholdReportQuery>,
+    query: crate::input::Query<HouseholdReportQuery>,
 ) -> ApiResult<web::Json<Vec<HouseholdOutcome>>> {
     let line = query.line.unwrap_or(state.settings.monitoring_line_yuan);
     Ok(web::Json(
@@ -89,7 +89,7 @@ pub struct StatsQuery {
 pub async fn outcomes(
     state: web::Data<AppState>,
     staff: Auth<OfficerOrAdmin>,
-    query: web::Query<StatsQuery>,
+    query: crate::input::Query<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
     let mut p = Problems::default();
     let group_by = match query.group_by.as_deref() {

@@ -42,7 +42,7 @@ fn saved(mut resp: actix_web::HttpResponseBuilder, v: WorkerView) -> ApiResult<H
 pub async fn create_worker(
     state: web::Data<AppState>,
     staff: Auth<OfficerOrAdmin>,
-    body: web::Json<WorkerInput>,
+    body: crate::input::Json<WorkerInput>,
 ) -> ApiResult<HttpResponse> {
     let v = workers::register(&state, &staff, body.into_inner()).await?;
     saved(HttpResponse::Created(), v)
@@ -85,7 +85,7 @@ pub async fn put_my_profile(
     state: web::Data<AppState>,
     user: Auth<WorkerOnly>,
     req: HttpRequest,
-    body: web::Json<WorkerInput>,
+    body: crate::input::Json<WorkerInput>,
 ) -> ApiResult<HttpResponse> {
     let expected = match if_match(&req)? {
         None => None,
@@ -117,7 +117,7 @@ pub async fn claim_profile(
     state: web::Data<AppState>,
     user: Auth<WorkerOnly>,
     req: HttpRequest,
-    body: web::Json<ClaimRequest>,
+    body: crate::input::Json<ClaimRequest>,
 ) -> ApiResult<web::Json<WorkerView>> {
     Ok(web::Json(
         claims::claim(&state, &user, &body.code, &client_addr(&req)).await?,
@@ -192,7 +192,7 @@ pub async fn update_worker(
     user: Auth<AnyUser>,
     req: HttpRequest,
     path: web::Path<i64>,
-    body: web::Json<WorkerInput>,
+    body: crate::input::Json<WorkerInput>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let expected = match if_match(&req)? {
@@ -225,7 +225,7 @@ pub struct WorkerQuery {
 pub async fn list_workers(
     state: web::Data<AppState>,
     staff: Auth<OfficerOrAdmin>,
-    query: web::Query<WorkerQuery>,
+    query: crate::input::Query<WorkerQuery>,
 ) -> ApiResult<web::Json<Page<WorkerSummary>>> {
     let page = PageParams {
         limit: query.limit,

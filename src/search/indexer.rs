@@ -342,11 +342,18 @@ impl Indexer {
                 return;
             }
         };
-        let mut backoff = Duration::from_millis(200);
+        const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+        let mut backoff = FIRST_BACKOFF;
         loop {
+            let started = std::time::Instant::now();
             match rt.block_on(self.serve()) {
                 Ok(()) => return,
                 Err(e) => {
+                    // A failure after a long healthy run (the database restarted) starts the
+                    // backoff over, so the index catches up soon after the database is back.
+                    if started.elapsed() > Duration::from_secs(30) {
+                        backoff = FIRST_BACKOFF;
+                    }
                     tracing::error!(error = %format!("{e:#}"), "indexer failed; restarting");
                     // Stop promptly even while backing off.
                     match self.commands.recv_timeout(backoff) {

@@ -16,6 +16,8 @@ pub const NICE_TO_HAVE: f32 = 0.5;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+// Not `Role` in the document: that is the accounts' role, and one name cannot hold both.
+#[schema(as = OccupationRole)]
 pub enum Role {
     /// Chosen by the employer as required.
     Required,

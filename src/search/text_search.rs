@@ -110,7 +110,19 @@ pub fn search_openings(
         .search(
             &query,
             &(
-                TopDocs::with_limit(limit).order_by_score(),
+                // Equal scores are ordered by opening id, so every replica (whatever its segment
+                // layout) cuts and orders the same hits.
+                TopDocs::with_limit(limit).tweak_score(move |segment: &tantivy::SegmentReader| {
+                    let ids = segment
+                        .fast_fields()
+                        .i64("id")
+                        .ok()
+                        .map(|c| c.first_or_default_col(i64::MAX));
+                    move |doc: tantivy::DocId, score: tantivy::Score| {
+                        let id = ids.as_ref().map(|c| c.get_val(doc)).unwrap_or(i64::MAX);
+                        (score, std::cmp::Reverse(id))
+                    }
+                }),
                 Count,
                 provinces,
                 majors,
@@ -118,7 +130,7 @@ pub fn search_openings(
         )
         .map_err(|e| SearchError::Index(e.to_string()))?;
     let mut hits = Vec::new();
-    for (score, addr) in top {
+    for ((score, _), addr) in top {
         if let Some(o) = read_data::<OpeningDoc>(&searcher, f, addr) {
             hits.push(SearchHit {
                 opening_id: o.id,

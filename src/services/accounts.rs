@@ -298,8 +298,11 @@ pub async fn register(
             .await?
             .is_some()
         {
-            return Err(ApiError::new(ErrorCode::AlreadyExists)
-                .with_extra(serde_json::json!({ "constraint": "accounts_phone_key" })));
+            return Err(ApiError::validation(vec![FieldError {
+                field: "phone".into(),
+                reason: "already_exists".into(),
+            }])
+            .with_code(ErrorCode::AlreadyExists));
         }
     }
     if let Some((_, claim_counted)) = &claim {

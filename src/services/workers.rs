@@ -270,11 +270,7 @@ async fn save(
 /// the office: say how to claim it.
 fn phone_taken(e: crate::db::DbError) -> ApiError {
     let e = ApiError::from(e);
-    let on_phone = e
-        .extra
-        .as_ref()
-        .and_then(|x| x["constraint"].as_str())
-        .is_some_and(|c| c == "workers_phone_key");
+    let on_phone = e.details.iter().any(|d| d.field == "phone");
     if e.code == ErrorCode::AlreadyExists && on_phone {
         ApiError {
             message: Some((

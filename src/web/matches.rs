@@ -130,7 +130,7 @@ pub async fn apply_submit(
         return Err(PageError::BadForm);
     }
     let location = crate::idempotency::page_once(
-        &state.pool,
+        &state,
         user.account_id,
         key,
         &format!("apply to opening {id}"),

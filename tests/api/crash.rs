@@ -7,7 +7,7 @@ use labormatch::search::index::{current_generation, LiveIndex};
 
 use crate::helpers::spawn_app;
 
-fn conninfo(config: &tokio_postgres::Config) -> String {
+pub(crate) fn conninfo(config: &tokio_postgres::Config) -> String {
     let host = match &config.get_hosts()[0] {
         tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
         tokio_postgres::config::Host::Tcp(h) => h.clone(),
@@ -20,7 +20,7 @@ fn conninfo(config: &tokio_postgres::Config) -> String {
     )
 }
 
-fn start(db: &str, index: &std::path::Path, data: &std::path::Path) -> Child {
+pub(crate) fn start(db: &str, index: &std::path::Path, data: &std::path::Path) -> Child {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -63,7 +63,7 @@ fn indexed_workers(index: &std::path::Path) -> Option<(Vec<i64>, i64)> {
     Some((ids, live.progress().visible_upto()))
 }
 
-async fn insert_workers(db: &tokio_postgres::Client, n: usize) -> i64 {
+pub(crate) async fn insert_workers(db: &tokio_postgres::Client, n: usize) -> i64 {
     let mut last = 0;
     for _ in 0..n {
         let id: i64 = db
@@ -93,7 +93,7 @@ async fn insert_workers(db: &tokio_postgres::Client, n: usize) -> i64 {
     last
 }
 
-async fn wait_until_indexed(index: &std::path::Path, seq: i64) -> Vec<i64> {
+pub(crate) async fn wait_until_indexed(index: &std::path::Path, seq: i64) -> Vec<i64> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Some((ids, visible)) = indexed_workers(index) {

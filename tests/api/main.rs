@@ -1,7 +1,11 @@
 mod auth;
+mod boundary;
 mod browser;
+mod cli;
+mod contract;
 mod conventions;
 mod crash;
+mod faults;
 mod foundation;
 mod helpers;
 mod imports;
