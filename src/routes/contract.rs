@@ -101,6 +101,15 @@ fn items(doc: &mut Value, schema: &str, prop: &str, array: Value, item: Value) {
 }
 
 fn query(doc: &mut Value, path: &str, name: &str, patch: Value) {
+    parameter(doc, path, "query", name, patch)
+}
+
+/// The same for a parameter in the path.
+fn path_param(doc: &mut Value, path: &str, name: &str, patch: Value) {
+    parameter(doc, path, "path", name, patch)
+}
+
+fn parameter(doc: &mut Value, path: &str, place: &str, name: &str, patch: Value) {
     let Some(item) = doc.pointer_mut(&format!("/paths/{}", path.replace('/', "~1"))) else {
         return;
     };
@@ -112,7 +121,7 @@ fn query(doc: &mut Value, path: &str, name: &str, patch: Value) {
             continue;
         };
         for p in params.iter_mut() {
-            if p["in"] == "query" && p["name"] == name {
+            if p["in"] == place && p["name"] == name {
                 if let Some(schema) = p.get_mut("schema") {
                     merge(schema, &patch);
                 }
@@ -399,4 +408,19 @@ pub fn annotate(doc: &mut Value) {
         "line",
         range(0, 1_000_000),
     );
+
+    // `domain::targets::valid_year`: from 2000 to five years ahead (2100 at the latest).
+    let target_year = range(2000, i64::from((year + 5).min(2100)));
+    rule(
+        doc,
+        "TargetInput",
+        "people_out_of_poverty",
+        range(0, 10_000_000),
+    );
+    rule(doc, "TargetInput", "workers_to_place", range(0, 10_000_000));
+    path_param(doc, "/api/v1/targets/{county}/{year}", "county", region());
+    path_param(doc, "/api/v1/targets/{county}/{year}", "year", target_year);
+    // Progress may be asked of any year from 2000 to 2100 (`services::targets::progress`).
+    query(doc, "/api/v1/targets/progress", "year", range(2000, 2100));
+    query(doc, "/api/v1/targets/progress", "region", region());
 }

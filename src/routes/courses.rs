@@ -50,7 +50,7 @@ pub async fn update_course(
     state: web::Data<AppState>,
     center: Auth<CenterStaff>,
     path: web::Path<i64>,
-    body: web::Json<CourseInput>,
+    body: crate::input::Json<CourseInput>,
 ) -> ApiResult<web::Json<Course>> {
     Ok(web::Json(
         courses::update(&state, &center, path.into_inner(), &body).await?,

@@ -30,7 +30,7 @@ pub async fn set_target(
     state: web::Data<AppState>,
     admin: Auth<AdminOnly>,
     path: web::Path<(String, i32)>,
-    body: web::Json<TargetInput>,
+    body: crate::input::Json<TargetInput>,
 ) -> ApiResult<web::Json<Target>> {
     let (county, year) = path.into_inner();
     Ok(web::Json(
@@ -63,7 +63,7 @@ pub struct ProgressQuery {
 pub async fn target_progress(
     state: web::Data<AppState>,
     staff: Auth<OfficerOrAdmin>,
-    query: web::Query<ProgressQuery>,
+    query: crate::input::Query<ProgressQuery>,
 ) -> ApiResult<web::Json<Progress>> {
     let today = validate::today();
     let year = query.year.unwrap_or_else(|| chrono::Datelike::year(&today));
