@@ -35,6 +35,24 @@ impl Problems {
         }
     }
 
+    /// Text with a control character (NUL and the like) cannot be stored: PostgreSQL refuses
+    /// NUL outright. The API's extractors refuse it first; this names the field for the pages
+    /// and imports, which reach the services without them.
+    fn plain(&mut self, field: &str, value: &str) {
+        if crate::input::has_control_characters(value) {
+            self.add(field, crate::input::CONTROL_CHARACTER);
+        }
+    }
+
+    fn plain_all<'a>(&mut self, field: &str, values: impl IntoIterator<Item = &'a String>) {
+        if values
+            .into_iter()
+            .any(|v| crate::input::has_control_characters(v))
+        {
+            self.add(field, crate::input::CONTROL_CHARACTER);
+        }
+    }
+
     fn text(&mut self, field: &str, value: &str, max: usize) {
         if value.trim().is_empty() {
             self.add(field, "must_not_be_empty");
@@ -72,6 +90,10 @@ pub fn household_with(
     regions: &std::collections::HashMap<String, i16>,
 ) -> Problems {
     let mut p = Problems::default();
+    p.plain("registry_number", &h.registry_number);
+    p.plain("county_code", &h.county_code);
+    p.plain("village", &h.village);
+    p.plain("status", &h.status);
     p.text("registry_number", &h.registry_number, 40);
     p.text("village", &h.village, 100);
     if !(1..=30).contains(&h.member_count) {
@@ -227,6 +249,20 @@ pub async fn worker(
 ) -> ApiResult<(Problems, CleanWorker)> {
     use crate::db::workers::{GENDERS, STATUSES};
     let mut p = Problems::default();
+    for (field, value) in [
+        ("name", &w.name),
+        ("gender", &w.gender),
+        ("ethnicity", &w.ethnicity),
+        ("education", &w.education),
+        ("home_region", &w.home_region),
+    ] {
+        p.plain(field, value);
+    }
+    p.plain_all("phone", &w.phone);
+    p.plain_all("id_number", &w.id_number);
+    p.plain_all("languages", &w.languages);
+    p.plain_all("destinations", &w.destinations);
+    p.plain_all("brand_tags", &w.brand_tags);
     p.text("name", &w.name, 50);
     if !GENDERS.contains(&w.gender.as_str()) {
         p.add("gender", "unknown_gender");
@@ -319,6 +355,16 @@ pub async fn opening(
     o: &crate::db::openings::OpeningInput,
 ) -> ApiResult<()> {
     let mut p = Problems::default();
+    for (field, value) in [
+        ("title", &o.title),
+        ("description", &o.description),
+        ("work_region", &o.work_region),
+        ("status", &o.status),
+    ] {
+        p.plain(field, value);
+    }
+    p.plain_all("required_occupations", &o.required_occupations);
+    p.plain_all("nice_occupations", &o.nice_occupations);
     if o.title.trim().is_empty() {
         p.add("title", "must_not_be_empty");
     } else if o.title.chars().count() > 100 {
@@ -383,6 +429,9 @@ pub async fn course(
     c: &crate::db::courses::CourseInput,
 ) -> ApiResult<()> {
     let mut p = Problems::default();
+    p.plain("title", &c.title);
+    p.plain("location_region", &c.location_region);
+    p.plain_all("occupation_codes", &c.occupation_codes);
     if c.title.trim().is_empty() {
         p.add("title", "must_not_be_empty");
     } else if c.title.chars().count() > 200 {

@@ -131,6 +131,9 @@ pub fn validate_credentials(
     }
     if display_name.chars().count() > 50 {
         details.push(field("display_name", "too_long"));
+    } else if crate::input::has_control_characters(display_name) {
+        // The pages reach this without the API's extractors, which refuse it first.
+        details.push(field("display_name", crate::input::CONTROL_CHARACTER));
     }
     match phone {
         Some(phone) if details.is_empty() => Ok((phone, display_name.trim().to_string())),

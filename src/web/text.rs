@@ -337,6 +337,10 @@ pub fn reason(lang: Lang, reason: &str) -> String {
     let (zh, en) = match reason {
         "must_not_be_empty" => ("必填", "Required"),
         "too_long" => ("太长了", "Too long"),
+        "control_character" => (
+            "含有无法保存的控制字符，请删掉后再试",
+            "Contains a control character that cannot be saved: remove it",
+        ),
         "phone_must_be_11_digits" => ("手机号应为 11 位数字", "A mobile number has 11 digits"),
         "phone_not_mainland_mobile" => ("不是有效的手机号", "Not a mainland mobile number"),
         "password_too_short" => ("密码至少 8 个字符", "At least 8 characters"),

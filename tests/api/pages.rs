@@ -336,6 +336,26 @@ async fn bad_input_is_answered_beside_the_field_in_the_pages_language() {
     assert!(taken
         .body
         .contains("id=\"phone-error\">这个手机号已经注册过了"));
+    // A NUL pasted into a name (PostgreSQL cannot store it): said beside the field, not a 500.
+    let form = other.get("/signup").await;
+    let nul = other
+        .post(
+            "/signup",
+            &[
+                ("csrf", &form.csrf()),
+                ("phone", &unique_phone()),
+                ("password", TEST_PASSWORD),
+                ("display_name", "马\u{0}明"),
+            ],
+        )
+        .await;
+    assert_eq!(nul.status, 422, "{}", nul.body);
+    assert!(
+        nul.body
+            .contains("id=\"display_name-error\">含有无法保存的控制字符"),
+        "{}",
+        nul.body
+    );
 }
 
 #[tokio::test]
