@@ -4,21 +4,9 @@
 
 use std::collections::HashMap;
 
+use super::scoring::Weights;
 use super::vocabulary::{Occupation, LEAF_LEVEL};
 use super::{Granularity, Suggestion};
-
-/// Softmax temperature turning summed evidence into probabilities, and the score of "none of
-/// these" (a weak best match is not a confident one); set so that on the alias hold-out the
-/// stated confidence matches how often the answer is right (see BENCHMARKS.md).
-const TEMPERATURE: f32 = 0.8;
-const NONE_SCORE: f32 = 1.5;
-/// An occupation below this confidence is not a sure answer...
-const LEAF_SURE: f32 = 0.15;
-/// ...and then a group containing it at this confidence or more leads the answer.
-const GROUP_SURE: f32 = 0.45;
-/// What a group candidate hands down is a little less than its own score, so an occupation
-/// with evidence of its own ranks above one only standing in for its group.
-const GROUP_HANDOFF: f32 = 0.05;
 
 /// The catalogue's tree as the answer needs it.
 pub(super) struct Tree {
@@ -68,6 +56,7 @@ pub(super) fn answer(
     totals: HashMap<usize, f32>,
     limit: usize,
     granularity: Granularity,
+    w: &Weights,
 ) -> Vec<Suggestion> {
     let mut leaves: HashMap<usize, f32> = totals
         .iter()
@@ -88,17 +77,20 @@ pub(super) fn answer(
             sa.total_cmp(&sb).then(b.cmp(a))
         });
         if let Some(leaf) = best {
-            let handed = score - GROUP_HANDOFF;
+            let handed = score - w.group_handoff;
             let own = leaves.entry(leaf).or_insert(handed);
             *own = own.max(handed);
         }
+    }
+    if w.unit_backoff != 0.0 || w.minor_backoff != 0.0 {
+        back_off(occupations, &mut leaves, w);
     }
     let mut ranked: Vec<(usize, f32)> = leaves.into_iter().collect();
     ranked.sort_by(|a, b| {
         b.1.total_cmp(&a.1)
             .then_with(|| occupations[a.0].code.cmp(&occupations[b.0].code))
     });
-    let confidence = calibrate(&ranked);
+    let confidence = calibrate(&ranked, w);
     let suggestion = |ord: usize, score: f32, confidence: f32| Suggestion {
         code: occupations[ord].code.clone(),
         name: occupations[ord].name.clone(),
@@ -109,13 +101,13 @@ pub(super) fn answer(
     let mut out: Vec<Suggestion> = Vec::with_capacity(limit);
     if granularity == Granularity::GroupsWhenUnsure {
         if let Some((top, score)) = ranked.first().copied() {
-            if confidence.get(&top).copied().unwrap_or(0.0) < LEAF_SURE {
+            if confidence.get(&top).copied().unwrap_or(0.0) < w.leaf_sure {
                 let sure = tree.groups_of[top].iter().find_map(|g| {
                     let mass: f32 = tree.inside[*g]
                         .iter()
                         .filter_map(|o| confidence.get(o))
                         .sum();
-                    (mass >= GROUP_SURE).then_some((*g, mass))
+                    (mass >= w.group_sure).then_some((*g, mass))
                 });
                 if let Some((g, mass)) = sure {
                     out.push(suggestion(g, score, mass.min(1.0)));
@@ -136,11 +128,46 @@ pub(super) fn answer(
     out
 }
 
+/// Moves each occupation's score part of the way to its unit group's and its minor group's,
+/// each a soft maximum (log-sum-exp at the softmax temperature) over the occupations inside
+/// with evidence: a unit group many of whose occupations fit the text is likelier than a lone
+/// occupation elsewhere that fits a little better, so a right-group, wrong-occupation answer
+/// at least lands in the right group.
+fn back_off(occupations: &[Occupation], leaves: &mut HashMap<usize, f32>, w: &Weights) {
+    let t = w.temperature.max(1e-3);
+    let mut sums: HashMap<&str, (f32, f32)> = HashMap::new();
+    let best = leaves.values().copied().fold(f32::MIN, f32::max);
+    for (o, s) in leaves.iter() {
+        let code = occupations[*o].code.as_str();
+        for key in [code.get(..7), code.get(..4)].into_iter().flatten() {
+            let e = sums.entry(key).or_insert((0.0, f32::MIN));
+            e.0 += ((s - best) / t).exp();
+            e.1 = e.1.max(*s);
+        }
+    }
+    let soft_max = |key: Option<&str>| -> Option<f32> {
+        let (sum, _) = sums.get(key?)?;
+        Some(best + t * sum.ln())
+    };
+    for (o, s) in leaves.iter_mut() {
+        let code = occupations[*o].code.as_str();
+        let own = *s;
+        if let Some(unit) = soft_max(code.get(..7)) {
+            *s += w.unit_backoff * (unit - own);
+        }
+        if let Some(minor) = soft_max(code.get(..4)) {
+            *s += w.minor_backoff * (minor - own);
+        }
+    }
+}
+
 /// Probabilities from scores: a softmax with a "none of these" candidate.
-fn calibrate(ranked: &[(usize, f32)]) -> HashMap<usize, f32> {
-    let best = ranked.first().map_or(NONE_SCORE, |r| r.1).max(NONE_SCORE);
-    let weight = |s: f32| ((s - best) / TEMPERATURE).exp();
-    let total: f32 = ranked.iter().map(|r| weight(r.1)).sum::<f32>() + weight(NONE_SCORE);
+fn calibrate(ranked: &[(usize, f32)], w: &Weights) -> HashMap<usize, f32> {
+    let none = w.none_score;
+    let t = w.temperature.max(1e-3);
+    let best = ranked.first().map_or(none, |r| r.1).max(none);
+    let weight = |s: f32| ((s - best) / t).exp();
+    let total: f32 = ranked.iter().map(|r| weight(r.1)).sum::<f32>() + weight(none);
     ranked
         .iter()
         .map(|(o, s)| (*o, weight(*s) / total))
