@@ -14,6 +14,11 @@ pub(super) struct Tree {
     inside: Vec<Vec<usize>>,
     /// For each occupation: its unit group and minor group candidates, most specific first.
     groups_of: Vec<Vec<usize>>,
+    /// For each candidate: the number of its unit group and of its minor group (by code
+    /// prefix, whether or not the group is itself a candidate), and how many there are.
+    unit_of: Vec<usize>,
+    minor_of: Vec<usize>,
+    prefixes: usize,
 }
 
 /// The prefix a group code stands for at its level ("4-01-02-00" at level 3 → "4-01-02-").
@@ -45,7 +50,28 @@ impl Tree {
         for groups in &mut groups_of {
             groups.sort_by_key(|g| std::cmp::Reverse(occupations[*g].level));
         }
-        Tree { inside, groups_of }
+        // "4-01-02" (a unit group) and "4-01" (a minor group) never collide.
+        let mut numbers: HashMap<&str, usize> = HashMap::new();
+        let mut unit_of = Vec::with_capacity(occupations.len());
+        let mut minor_of = Vec::with_capacity(occupations.len());
+        for o in occupations {
+            for (len, out) in [(7, &mut unit_of), (4, &mut minor_of)] {
+                let next = numbers.len();
+                out.push(
+                    *numbers
+                        .entry(o.code.get(..len).unwrap_or(&o.code))
+                        .or_insert(next),
+                );
+            }
+        }
+        let prefixes = numbers.len();
+        Tree {
+            inside,
+            groups_of,
+            unit_of,
+            minor_of,
+            prefixes,
+        }
     }
 }
 
@@ -83,7 +109,7 @@ pub(super) fn answer(
         }
     }
     if w.unit_backoff != 0.0 || w.minor_backoff != 0.0 {
-        back_off(occupations, &mut leaves, w);
+        back_off(tree, &mut leaves, w);
     }
     let mut ranked: Vec<(usize, f32)> = leaves.into_iter().collect();
     ranked.sort_by(|a, b| {
@@ -133,31 +159,20 @@ pub(super) fn answer(
 /// with evidence: a unit group many of whose occupations fit the text is likelier than a lone
 /// occupation elsewhere that fits a little better, so a right-group, wrong-occupation answer
 /// at least lands in the right group.
-fn back_off(occupations: &[Occupation], leaves: &mut HashMap<usize, f32>, w: &Weights) {
+fn back_off(tree: &Tree, leaves: &mut HashMap<usize, f32>, w: &Weights) {
     let t = w.temperature.max(1e-3);
-    let mut sums: HashMap<&str, (f32, f32)> = HashMap::new();
     let best = leaves.values().copied().fold(f32::MIN, f32::max);
+    let mut sums = vec![0.0f32; tree.prefixes];
     for (o, s) in leaves.iter() {
-        let code = occupations[*o].code.as_str();
-        for key in [code.get(..7), code.get(..4)].into_iter().flatten() {
-            let e = sums.entry(key).or_insert((0.0, f32::MIN));
-            e.0 += ((s - best) / t).exp();
-            e.1 = e.1.max(*s);
-        }
+        let weight = ((s - best) / t).exp();
+        sums[tree.unit_of[*o]] += weight;
+        sums[tree.minor_of[*o]] += weight;
     }
-    let soft_max = |key: Option<&str>| -> Option<f32> {
-        let (sum, _) = sums.get(key?)?;
-        Some(best + t * sum.ln())
-    };
     for (o, s) in leaves.iter_mut() {
-        let code = occupations[*o].code.as_str();
         let own = *s;
-        if let Some(unit) = soft_max(code.get(..7)) {
-            *s += w.unit_backoff * (unit - own);
-        }
-        if let Some(minor) = soft_max(code.get(..4)) {
-            *s += w.minor_backoff * (minor - own);
-        }
+        let unit = best + t * sums[tree.unit_of[*o]].ln();
+        let minor = best + t * sums[tree.minor_of[*o]].ln();
+        *s += w.unit_backoff * (unit - own) + w.minor_backoff * (minor - own);
     }
 }
 
