@@ -102,6 +102,13 @@ enum Command {
         /// Rounds over every title for the latency figures (0 skips them).
         #[arg(long, default_value_t = 20)]
         rounds: usize,
+        /// Refit the suggester's weights on these alias folds (the others reported untouched)
+        /// within the development set's floors, and print them.
+        #[arg(long)]
+        fit: Option<bench::suggest::FitFolds>,
+        /// Weight of the development set's top-1 + top-5 in the fit's objective.
+        #[arg(long, default_value_t = 0.5)]
+        fit_dev_weight: f64,
     },
     /// Measure what authentication costs: the per-request session check against the in-memory
     /// set of ended sessions, the indexed PostgreSQL lookup it replaces, the re-read of the
@@ -219,12 +226,16 @@ async fn main() -> anyhow::Result<()> {
             holdout,
             folds,
             rounds,
+            fit,
+            fit_dev_weight,
         } => {
             let opts = bench::suggest::SuggestBenchOptions {
                 dev,
                 holdout,
                 folds,
                 rounds,
+                fit,
+                fit_dev_weight,
             };
             let report = tokio::task::spawn_blocking(move || bench::suggest::run(&opts)).await??;
             println!("{report}");

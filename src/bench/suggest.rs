@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use labormatch::db::seed::{split_markers, OCCUPATIONS_CSV};
-use labormatch::search::suggest::{Granularity, OccupationSuggester};
+use labormatch::search::suggest::{Evidence, Granularity, OccupationSuggester, Weights};
 
 pub struct SuggestBenchOptions {
     pub dev: PathBuf,
@@ -24,6 +24,18 @@ pub struct SuggestBenchOptions {
     pub folds: usize,
     /// Times every title is asked for in the latency run.
     pub rounds: usize,
+    /// Refit the suggester's weights (see [`fit`]) on these alias folds instead of measuring.
+    pub fit: Option<FitFolds>,
+    /// Weight of the development set's top-1 + top-5 in the fit's objective.
+    pub fit_dev_weight: f64,
+}
+
+/// Which alias folds a fit learns from; the others are reported as untouched.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FitFolds {
+    Even,
+    Odd,
+    All,
 }
 
 /// One labelled title.
@@ -296,6 +308,17 @@ fn answers(suggester: &OccupationSuggester, text: &str) -> (Vec<String>, f32) {
     (answer.into_iter().map(|s| s.code).collect(), confidence)
 }
 
+/// Like [`answers`], from evidence gathered once, under the given weights.
+fn weighed(
+    suggester: &OccupationSuggester,
+    evidence: &Evidence,
+    weights: &Weights,
+) -> (Vec<String>, f32) {
+    let answer = suggester.weigh(evidence, 5, Granularity::GroupsWhenUnsure, weights);
+    let confidence = answer.first().map_or(0.0, |s| s.confidence);
+    (answer.into_iter().map(|s| s.code).collect(), confidence)
+}
+
 /// Figures for one set: overall and by breakdown key.
 #[derive(Default)]
 struct SetReport {
@@ -419,8 +442,202 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// Evidence gathered once per labelled text, with the suggester that gathered it.
+struct Asked {
+    suggester: OccupationSuggester,
+    cases: Vec<(Evidence, String)>,
+}
+
+/// Top-1/top-5 and the log-loss of the first answer's confidence over some asked sets.
+fn measure(sets: &[&Asked], weights: &Weights, levels: &HashMap<String, i16>) -> (Tally, f64) {
+    let mut tally = Tally::default();
+    let mut loss = 0.0f64;
+    for asked in sets {
+        for (evidence, code) in &asked.cases {
+            let (codes, confidence) = weighed(&asked.suggester, evidence, weights);
+            let rank = rank(&codes, code, levels);
+            tally.add(rank);
+            let p = f64::from(confidence).clamp(1e-4, 1.0 - 1e-4);
+            loss -= if rank == Some(0) {
+                p.ln()
+            } else {
+                (1.0 - p).ln()
+            };
+        }
+    }
+    (tally, loss / tally.n.max(1) as f64)
+}
+
+fn rate(t: &Tally) -> (f64, f64) {
+    let n = t.n.max(1) as f64;
+    (t.top1 as f64 / n, t.top5 as f64 / n)
+}
+
+/// `bench-suggest --fit even|odd|all`: refits [`Weights`] by coordinate ascent on the chosen
+/// alias folds (top-1 + top-5, plus `--fit-dev-weight` times the development set's), the
+/// other folds only reported, so their figure stays a measure of titles the fit never saw
+/// (fit on even and on odd to see what the procedure is worth, ship the fit on all); every
+/// step must keep the development set above its floors (with a margin). Then the softmax temperature and the none-of-these score
+/// are refitted for the log-loss of the first answer's confidence (a Platt-style scaling), and
+/// the group thresholds once more. Prints the weights to paste into `Weights::FITTED`.
+fn fit(
+    opts: &SuggestBenchOptions,
+    on: FitFolds,
+    levels: &HashMap<String, i16>,
+) -> anyhow::Result<String> {
+    let folds = opts.folds.max(2);
+    let all = aliases();
+    let mut fitted: Vec<Asked> = Vec::new();
+    let mut checked: Vec<Asked> = Vec::new();
+    for fold in 0..folds {
+        let held: Vec<&(String, String)> = all.iter().skip(fold).step_by(folds).collect();
+        let held_set: HashSet<(String, String)> = held.iter().map(|p| (*p).clone()).collect();
+        let suggester = OccupationSuggester::from_csv(&catalogue_without(&held_set)?)?;
+        let cases = held
+            .iter()
+            .filter_map(|(code, alias)| Some((suggester.evidence(alias).ok()?, code.clone())))
+            .collect();
+        let asked = Asked { suggester, cases };
+        let fit_here = match on {
+            FitFolds::Even => fold % 2 == 0,
+            FitFolds::Odd => fold % 2 == 1,
+            FitFolds::All => true,
+        };
+        if fit_here {
+            fitted.push(asked);
+        } else {
+            checked.push(asked);
+        }
+    }
+    let suggester = OccupationSuggester::from_csv(OCCUPATIONS_CSV)?;
+    let cases = read_dev(&opts.dev)?
+        .into_iter()
+        .filter_map(|c| Some((suggester.evidence(&c.title).ok()?, c.code)))
+        .collect();
+    let dev = Asked { suggester, cases };
+    let fit_sets: Vec<&Asked> = fitted.iter().collect();
+    let check_sets: Vec<&Asked> = checked.iter().collect();
+
+    let dev_weight = opts.fit_dev_weight;
+    let objective = |w: &Weights| -> Option<f64> {
+        let (d1, d5) = rate(&measure(&[&dev], w, levels).0);
+        if d1 < 0.935 || d5 < 0.975 {
+            return None;
+        }
+        let (a1, a5) = rate(&measure(&fit_sets, w, levels).0);
+        Some(a1 + a5 + dev_weight * (d1 + d5))
+    };
+    type Field = fn(&mut Weights) -> &mut f32;
+    let scaled: [(&str, Field); 8] = [
+        ("phrase", |w| &mut w.phrase),
+        ("words", |w| &mut w.words),
+        ("grams", |w| &mut w.grams),
+        ("coverage", |w| &mut w.coverage),
+        ("covered_head", |w| &mut w.covered_head),
+        ("cosine", |w| &mut w.cosine),
+        ("head_level", |w| &mut w.head_level),
+        ("head_minor", |w| &mut w.head_minor),
+    ];
+    let fixed: [(&str, Field, &[f32]); 6] = [
+        ("head_minor", |w| &mut w.head_minor, &[0.05, 0.1, 0.2]),
+        (
+            "unit_backoff",
+            |w| &mut w.unit_backoff,
+            &[0.0, 0.05, 0.1, 0.2, 0.3, 0.5],
+        ),
+        (
+            "minor_backoff",
+            |w| &mut w.minor_backoff,
+            &[0.0, 0.05, 0.1, 0.2, 0.3],
+        ),
+        (
+            "group_handoff",
+            |w| &mut w.group_handoff,
+            &[0.0, 0.05, 0.1, 0.2, 0.4],
+        ),
+        ("leaf_sure", |w| &mut w.leaf_sure, &[0.05, 0.1, 0.15]),
+        (
+            "group_sure",
+            |w| &mut w.group_sure,
+            &[0.3, 0.4, 0.45, 0.5, 0.6, 0.7],
+        ),
+    ];
+    let mut best = Weights::FITTED;
+    let mut best_score = objective(&best).unwrap_or(0.0);
+    let mut log = format!("start: fitted folds top-1 + top-5 {best_score:.4}\n");
+    let try_value = |best: &mut Weights, best_score: &mut f64, field: Field, v: f32| {
+        let mut w = *best;
+        *field(&mut w) = v;
+        if let Some(score) = objective(&w) {
+            if score > *best_score + 1e-9 {
+                *best = w;
+                *best_score = score;
+            }
+        }
+    };
+    for pass in 0..3 {
+        for (_, field) in scaled {
+            let current = *field(&mut best.clone());
+            for factor in [0.0, 0.5, 0.7, 0.85, 1.2, 1.4, 2.0] {
+                try_value(&mut best, &mut best_score, field, current * factor);
+            }
+        }
+        for (_, field, values) in fixed {
+            for v in values {
+                try_value(&mut best, &mut best_score, field, *v);
+            }
+        }
+        log.push_str(&format!("pass {pass}: {best_score:.4}\n"));
+    }
+    // Calibration: the temperature and none-of-these score that best state how often the
+    // first answer is right, on the fitted folds.
+    let mut calibrated = best;
+    let mut best_loss = measure(&fit_sets, &calibrated, levels).1;
+    for t in [
+        0.3f32, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5, 2.0, 2.5, 3.0,
+    ] {
+        for none in [0.0f32, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0] {
+            let w = Weights {
+                temperature: t,
+                none_score: none,
+                ..best
+            };
+            let loss = measure(&fit_sets, &w, levels).1;
+            if loss < best_loss && objective(&w).is_some() {
+                best_loss = loss;
+                calibrated = w;
+            }
+        }
+    }
+    best = calibrated;
+    best_score = objective(&best).unwrap_or(0.0);
+    for (_, field, values) in fixed {
+        for v in values {
+            try_value(&mut best, &mut best_score, field, *v);
+        }
+    }
+    let report = |name: &str, w: &Weights| -> String {
+        let (f, loss) = measure(&fit_sets, w, levels);
+        let (c, _) = measure(&check_sets, w, levels);
+        let (d, _) = measure(&[&dev], w, levels);
+        format!(
+            "{name}: fitted folds {} (log-loss {loss:.3}); untouched folds {}; development {}\n",
+            f.cell(),
+            c.cell(),
+            d.cell()
+        )
+    };
+    log.push_str(&report("before", &Weights::FITTED));
+    log.push_str(&report("after", &best));
+    log.push_str(&format!("{best:#?}\n"));
+    Ok(log)
+}
+
 pub fn run(opts: &SuggestBenchOptions) -> anyhow::Result<String> {
     let levels = levels();
+    if let Some(on) = opts.fit {
+        return fit(opts, on, &levels);
+    }
     let started = Instant::now();
     let suggester = OccupationSuggester::from_csv(OCCUPATIONS_CSV)?;
     let built = started.elapsed();

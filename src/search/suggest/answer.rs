@@ -4,21 +4,9 @@
 
 use std::collections::HashMap;
 
+use super::scoring::Weights;
 use super::vocabulary::{Occupation, LEAF_LEVEL};
 use super::{Granularity, Suggestion};
-
-/// Softmax temperature turning summed evidence into probabilities, and the score of "none of
-/// these" (a weak best match is not a confident one); set so that on the alias hold-out the
-/// stated confidence matches how often the answer is right (see BENCHMARKS.md).
-const TEMPERATURE: f32 = 0.8;
-const NONE_SCORE: f32 = 1.5;
-/// An occupation below this confidence is not a sure answer...
-const LEAF_SURE: f32 = 0.15;
-/// ...and then a group containing it at this confidence or more leads the answer.
-const GROUP_SURE: f32 = 0.45;
-/// What a group candidate hands down is a little less than its own score, so an occupation
-/// with evidence of its own ranks above one only standing in for its group.
-const GROUP_HANDOFF: f32 = 0.05;
 
 /// The catalogue's tree as the answer needs it.
 pub(super) struct Tree {
@@ -26,6 +14,11 @@ pub(super) struct Tree {
     inside: Vec<Vec<usize>>,
     /// For each occupation: its unit group and minor group candidates, most specific first.
     groups_of: Vec<Vec<usize>>,
+    /// For each candidate: the number of its unit group and of its minor group (by code
+    /// prefix, whether or not the group is itself a candidate), and how many there are.
+    unit_of: Vec<usize>,
+    minor_of: Vec<usize>,
+    prefixes: usize,
 }
 
 /// The prefix a group code stands for at its level ("4-01-02-00" at level 3 → "4-01-02-").
@@ -57,7 +50,28 @@ impl Tree {
         for groups in &mut groups_of {
             groups.sort_by_key(|g| std::cmp::Reverse(occupations[*g].level));
         }
-        Tree { inside, groups_of }
+        // "4-01-02" (a unit group) and "4-01" (a minor group) never collide.
+        let mut numbers: HashMap<&str, usize> = HashMap::new();
+        let mut unit_of = Vec::with_capacity(occupations.len());
+        let mut minor_of = Vec::with_capacity(occupations.len());
+        for o in occupations {
+            for (len, out) in [(7, &mut unit_of), (4, &mut minor_of)] {
+                let next = numbers.len();
+                out.push(
+                    *numbers
+                        .entry(o.code.get(..len).unwrap_or(&o.code))
+                        .or_insert(next),
+                );
+            }
+        }
+        let prefixes = numbers.len();
+        Tree {
+            inside,
+            groups_of,
+            unit_of,
+            minor_of,
+            prefixes,
+        }
     }
 }
 
@@ -68,6 +82,7 @@ pub(super) fn answer(
     totals: HashMap<usize, f32>,
     limit: usize,
     granularity: Granularity,
+    w: &Weights,
 ) -> Vec<Suggestion> {
     let mut leaves: HashMap<usize, f32> = totals
         .iter()
@@ -88,17 +103,20 @@ pub(super) fn answer(
             sa.total_cmp(&sb).then(b.cmp(a))
         });
         if let Some(leaf) = best {
-            let handed = score - GROUP_HANDOFF;
+            let handed = score - w.group_handoff;
             let own = leaves.entry(leaf).or_insert(handed);
             *own = own.max(handed);
         }
+    }
+    if w.unit_backoff != 0.0 || w.minor_backoff != 0.0 {
+        back_off(tree, &mut leaves, w);
     }
     let mut ranked: Vec<(usize, f32)> = leaves.into_iter().collect();
     ranked.sort_by(|a, b| {
         b.1.total_cmp(&a.1)
             .then_with(|| occupations[a.0].code.cmp(&occupations[b.0].code))
     });
-    let confidence = calibrate(&ranked);
+    let confidence = calibrate(&ranked, w);
     let suggestion = |ord: usize, score: f32, confidence: f32| Suggestion {
         code: occupations[ord].code.clone(),
         name: occupations[ord].name.clone(),
@@ -109,13 +127,13 @@ pub(super) fn answer(
     let mut out: Vec<Suggestion> = Vec::with_capacity(limit);
     if granularity == Granularity::GroupsWhenUnsure {
         if let Some((top, score)) = ranked.first().copied() {
-            if confidence.get(&top).copied().unwrap_or(0.0) < LEAF_SURE {
+            if confidence.get(&top).copied().unwrap_or(0.0) < w.leaf_sure {
                 let sure = tree.groups_of[top].iter().find_map(|g| {
                     let mass: f32 = tree.inside[*g]
                         .iter()
                         .filter_map(|o| confidence.get(o))
                         .sum();
-                    (mass >= GROUP_SURE).then_some((*g, mass))
+                    (mass >= w.group_sure).then_some((*g, mass))
                 });
                 if let Some((g, mass)) = sure {
                     out.push(suggestion(g, score, mass.min(1.0)));
@@ -136,11 +154,35 @@ pub(super) fn answer(
     out
 }
 
+/// Moves each occupation's score part of the way to its unit group's and its minor group's,
+/// each a soft maximum (log-sum-exp at the softmax temperature) over the occupations inside
+/// with evidence: a unit group many of whose occupations fit the text is likelier than a lone
+/// occupation elsewhere that fits a little better, so a right-group, wrong-occupation answer
+/// at least lands in the right group.
+fn back_off(tree: &Tree, leaves: &mut HashMap<usize, f32>, w: &Weights) {
+    let t = w.temperature.max(1e-3);
+    let best = leaves.values().copied().fold(f32::MIN, f32::max);
+    let mut sums = vec![0.0f32; tree.prefixes];
+    for (o, s) in leaves.iter() {
+        let weight = ((s - best) / t).exp();
+        sums[tree.unit_of[*o]] += weight;
+        sums[tree.minor_of[*o]] += weight;
+    }
+    for (o, s) in leaves.iter_mut() {
+        let own = *s;
+        let unit = best + t * sums[tree.unit_of[*o]].ln();
+        let minor = best + t * sums[tree.minor_of[*o]].ln();
+        *s += w.unit_backoff * (unit - own) + w.minor_backoff * (minor - own);
+    }
+}
+
 /// Probabilities from scores: a softmax with a "none of these" candidate.
-fn calibrate(ranked: &[(usize, f32)]) -> HashMap<usize, f32> {
-    let best = ranked.first().map_or(NONE_SCORE, |r| r.1).max(NONE_SCORE);
-    let weight = |s: f32| ((s - best) / TEMPERATURE).exp();
-    let total: f32 = ranked.iter().map(|r| weight(r.1)).sum::<f32>() + weight(NONE_SCORE);
+fn calibrate(ranked: &[(usize, f32)], w: &Weights) -> HashMap<usize, f32> {
+    let none = w.none_score;
+    let t = w.temperature.max(1e-3);
+    let best = ranked.first().map_or(none, |r| r.1).max(none);
+    let weight = |s: f32| ((s - best) / t).exp();
+    let total: f32 = ranked.iter().map(|r| weight(r.1)).sum::<f32>() + weight(none);
     ranked
         .iter()
         .map(|(o, s)| (*o, weight(*s) / total))

@@ -2,22 +2,26 @@
 //!
 //! People type titles the way job ads read ("肇州世纪华辰超市连锁招聘收银（兼职）"), so
 //! [`clean_title`] first strips recruiting noise: brackets, places, employers, pay, perks and
-//! codes. The cleaned text is then scored per occupation by four signals, added up:
+//! codes. The cleaned text is then scored per occupation by these signals:
 //!
 //! 1. Phrase hits: occupation names, their aliases and a small table of colloquial trade words
 //!    found inside the text. A specific phrase that covers most of the text is the strongest
 //!    signal available, so it weighs most.
 //! 2. BM25 over jieba words of the name, aliases, parent groups, definition and tasks.
-//! 3. BM25 over character pairs of names and aliases, for compounds no dictionary has seen.
+//! 3. BM25 over character pairs of names and aliases, for compounds no dictionary has seen
+//!    (weighed at nothing by the current fit: the cosine carries it).
 //! 4. Coverage: how much of the text the occupation's own words explain, weighted by how rare
 //!    each character pair is, with a bonus for explaining the head (the last word).
 //! 5. TF-IDF cosine of character 1–3-grams with each code's names, aliases and trade words.
 //! 6. The head's level: what the title's last characters (工程师, 专员, 工 …) say about the
 //!    major group, read from how the catalogue's own names and aliases end.
 //!
-//! Unit and minor groups are candidates too; [`answer`] hands their score to the best
-//! occupation inside, turns scores into calibrated confidences and lets a group lead the answer
-//! when no occupation is sure (unless the caller asks for occupations only).
+//! The signals are kept raw ([`Evidence`]) and added up with [`Weights::FITTED`], fitted on the
+//! catalogue's aliases held out (`labormatch bench-suggest --fit`). Unit and minor groups are
+//! candidates too; [`answer`] hands their score to the best occupation inside, moves each
+//! occupation's score a little towards its unit group's (back-off through the code tree),
+//! turns scores into calibrated confidences and lets a group lead the answer when no
+//! occupation is sure (unless the caller asks for occupations only).
 //!
 //! Ties are broken by code so results are deterministic.
 
@@ -42,10 +46,8 @@ use index::{
     char_grams, doc_ords, non_empty, term_clause, write_entries, CharGrams, Fields, JiebaWords,
     BIGRAM, JIEBA, UNIGRAM,
 };
-use scoring::{
-    GramCosine, HeadLevels, PairCoverage, Phrases, Signals, COSINE_WEIGHT, GRAMS_WEIGHT,
-    HEAD_LEVEL_WEIGHT, PHRASE_WEIGHT, WORDS_WEIGHT,
-};
+pub use scoring::Weights;
+use scoring::{GramCosine, HeadLevels, PairCoverage, Phrases, Signals};
 use vocabulary::{
     dedupe_by_code, entries_from_rows, jieba_with, occupation_keys, read_rows, Occupation,
 };
@@ -104,11 +106,20 @@ pub struct OccupationSuggester {
     coverage: PairCoverage,
     cosine: GramCosine,
     heads: HeadLevels,
+    minor_heads: HeadLevels,
     /// Each candidate's major group (its code's first digit).
     majors: Vec<usize>,
+    /// Each candidate's minor group, numbered in the order first seen.
+    minors: Vec<usize>,
     tree: answer::Tree,
     /// `doc_ords[segment][doc]` is the index into `occupations`.
     doc_ords: Vec<Vec<usize>>,
+}
+
+/// What the catalogue says about one text, before it is weighed: lets a tuning run weigh the
+/// same evidence many ways without asking the index again.
+pub struct Evidence {
+    signals: HashMap<usize, Signals>,
 }
 
 impl OccupationSuggester {
@@ -122,11 +133,20 @@ impl OccupationSuggester {
         let coverage = PairCoverage::build(&keys, entries.len());
         let cosine = GramCosine::build(&keys, entries.len());
         let codes: Vec<&str> = entries.iter().map(|e| e.code.as_str()).collect();
-        let heads = HeadLevels::build(&keys, &codes);
-        let majors = codes
+        let majors: Vec<usize> = codes
             .iter()
             .map(|c| c.chars().next().and_then(|d| d.to_digit(10)).unwrap_or(0) as usize)
             .collect();
+        let heads = HeadLevels::build(&keys, &majors, 10);
+        let mut minor_ids: HashMap<&str, usize> = HashMap::new();
+        let minors: Vec<usize> = codes
+            .iter()
+            .map(|c| {
+                let next = minor_ids.len();
+                *minor_ids.entry(c.get(..4).unwrap_or(c)).or_insert(next)
+            })
+            .collect();
+        let minor_heads = HeadLevels::build(&keys, &minors, minor_ids.len());
         let jieba = Arc::new(jieba_with(keys.iter().map(|k| k.text.as_str())));
         // Documents keep whole words (支护工 does not contain the word 护工); queries also
         // yield the words inside longer ones (电焊工: 电焊, 焊工), so 电焊工 still finds 焊工.
@@ -170,7 +190,9 @@ impl OccupationSuggester {
             coverage,
             cosine,
             heads,
+            minor_heads,
             majors,
+            minors,
             tree,
             doc_ords,
         })
@@ -189,47 +211,67 @@ impl OccupationSuggester {
         limit: usize,
         granularity: Granularity,
     ) -> Result<Vec<Suggestion>, SuggestError> {
+        let evidence = self.evidence(text)?;
+        Ok(self.weigh(&evidence, limit, granularity, &Weights::FITTED))
+    }
+
+    /// The evidence for every candidate code of a text (cleaned first).
+    pub fn evidence(&self, text: &str) -> Result<Evidence, SuggestError> {
         if text.trim().is_empty() {
             return Err(SuggestError::Empty);
         }
-        let limit = limit.clamp(1, MAX_LIMIT);
         let cleaned = match clean_title(text) {
             cleaned if cleaned.is_empty() => fallback_text(text),
             cleaned => cleaned,
         };
         if cleaned.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Evidence {
+                signals: HashMap::new(),
+            });
         }
+        Ok(Evidence {
+            signals: self.signals(&cleaned)?,
+        })
+    }
 
-        let signals = self.signals(&cleaned)?;
-        let totals = signals
-            .into_iter()
-            .map(|(ord, s)| (ord, s.total()))
+    /// The answer the evidence gives under the given weights; `limit` is clamped to 1..=50.
+    pub fn weigh(
+        &self,
+        evidence: &Evidence,
+        limit: usize,
+        granularity: Granularity,
+        weights: &Weights,
+    ) -> Vec<Suggestion> {
+        let totals = evidence
+            .signals
+            .iter()
+            .map(|(ord, s)| (*ord, s.total(weights)))
             .collect();
-        Ok(answer::answer(
+        answer::answer(
             &self.occupations,
             &self.tree,
             totals,
-            limit,
+            limit.clamp(1, MAX_LIMIT),
             granularity,
-        ))
+            weights,
+        )
     }
 
     /// Every signal for every candidate occupation of the cleaned text.
     fn signals(&self, cleaned: &str) -> Result<HashMap<usize, Signals>, SuggestError> {
         let mut signals: HashMap<usize, Signals> = HashMap::new();
         for (ord, score) in self.phrases.score(cleaned) {
-            signals.entry(ord).or_default().phrase = PHRASE_WEIGHT * score;
+            signals.entry(ord).or_default().phrase = score;
         }
         let searcher = self.reader.searcher();
         if let Some(query) = self.words_query(cleaned) {
             for (ord, score) in self.normalized_bm25(&searcher, query.as_ref())? {
-                signals.entry(ord).or_default().words = WORDS_WEIGHT * score;
+                signals.entry(ord).or_default().words = score;
             }
         }
         if let Some(query) = self.grams_query(self.fields.grams, char_grams(cleaned, 2)) {
             for (ord, score) in self.normalized_bm25(&searcher, query.as_ref())? {
-                signals.entry(ord).or_default().grams = GRAMS_WEIGHT * score;
+                signals.entry(ord).or_default().grams = score;
             }
         }
         if signals.is_empty() {
@@ -237,7 +279,7 @@ impl OccupationSuggester {
             // characters still beat an empty answer.
             if let Some(query) = self.grams_query(self.fields.chars, char_grams(cleaned, 1)) {
                 for (ord, score) in self.normalized_bm25(&searcher, query.as_ref())? {
-                    signals.entry(ord).or_default().grams = GRAMS_WEIGHT * score;
+                    signals.entry(ord).or_default().grams = score;
                 }
             }
         }
@@ -246,13 +288,17 @@ impl OccupationSuggester {
             .map(|f| f.chars().collect())
             .collect();
         for (ord, score) in self.cosine.score(cleaned) {
-            signals.entry(ord).or_default().cosine = COSINE_WEIGHT * score;
+            signals.entry(ord).or_default().cosine = score;
         }
         let head = self.heads.log_ratios(cleaned);
+        let minor_head = self.minor_heads.log_ratios(cleaned);
         for (ord, signal) in signals.iter_mut() {
-            signal.coverage = self.coverage.score(*ord, &fragments);
-            if let (Some(ratios), Some(major)) = (head, self.majors.get(*ord)) {
-                signal.head = HEAD_LEVEL_WEIGHT * ratios[*major];
+            (signal.coverage, signal.covered_head) = self.coverage.score(*ord, &fragments);
+            if let (Some(ratios), Some(major)) = (&head, self.majors.get(*ord)) {
+                signal.head = ratios.get(*major).copied().unwrap_or(0.0);
+            }
+            if let (Some(ratios), Some(minor)) = (&minor_head, self.minors.get(*ord)) {
+                signal.head_minor = ratios.get(*minor).copied().unwrap_or(0.0);
             }
         }
         Ok(signals)
@@ -442,11 +488,12 @@ mod tests {
             let s = suggester();
             let signals = s.signals(&cleaned).expect("signals");
             let mut rows: Vec<_> = signals.into_iter().collect();
-            rows.sort_by(|a, b| b.1.total().total_cmp(&a.1.total()));
+            let w = Weights::FITTED;
+            rows.sort_by(|a, b| b.1.total(&w).total_cmp(&a.1.total(&w)));
             println!("{title} -> {cleaned:?}");
             for (ord, signal) in rows.iter().take(5) {
                 let o = &s.occupations[*ord];
-                println!("  {} {} {:.2} {signal:?}", o.code, o.name, signal.total());
+                println!("  {} {} {:.2} {signal:?}", o.code, o.name, signal.total(&w));
             }
         }
     }
@@ -473,9 +520,16 @@ mod tests {
         ] {
             let leaves = suggester().suggest(text, 5).expect("suggest");
             assert!(leaves.iter().all(|s| s.level == 4), "{text}: {leaves:?}");
-            let answer = suggester()
-                .suggest_at(text, 5, Granularity::GroupsWhenUnsure)
-                .expect("suggest");
+            // The fitted thresholds let a group lead only when nearly nothing is sure (on the
+            // alias hold-out a group first never pays: a leaf inside a labelled group already
+            // counts), so the mechanism is checked with laxer ones.
+            let lax = Weights {
+                leaf_sure: 0.3,
+                group_sure: 0.3,
+                ..Weights::FITTED
+            };
+            let evidence = suggester().evidence(text).expect("evidence");
+            let answer = suggester().weigh(&evidence, 5, Granularity::GroupsWhenUnsure, &lax);
             for (i, s) in answer.iter().enumerate() {
                 assert!((0.0..=1.0).contains(&s.confidence), "{text}: {s:?}");
                 if s.level < 4 {

@@ -6,19 +6,6 @@ use std::collections::{HashMap, HashSet};
 use super::index::bigrams;
 use super::vocabulary::{Key, Source};
 
-/// Weight of the phrase signal against the (max-normalised) BM25 signals.
-pub(super) const PHRASE_WEIGHT: f32 = 2.0;
-
-pub(super) const WORDS_WEIGHT: f32 = 1.0;
-
-pub(super) const GRAMS_WEIGHT: f32 = 0.5;
-
-/// Weight of how much of the text an occupation's own vocabulary explains, and the extra for
-/// explaining the last word: Chinese compounds put the head last (物业电工 is an electrician).
-pub(super) const COVERAGE_WEIGHT: f32 = 1.5;
-
-pub(super) const HEAD_WEIGHT: f32 = 0.3;
-
 /// How fast a phrase loses weight as more occupations spell it inside their own words.
 pub(super) const SPECIFICITY_DECAY: f32 = 0.5;
 
@@ -68,9 +55,10 @@ impl PairCoverage {
     /// How much of the text the occupation's own words explain, pair by pair and weighted by
     /// rarity (压路机司机 is about the 压路机, not the 司机), with extra weight on the head:
     /// Chinese compounds put it last, so 物业电工 is an electrician.
-    pub(super) fn score(&self, ord: usize, fragments: &[Vec<char>]) -> f32 {
+    /// Returns (the share of the text explained, how much of the head is explained).
+    pub(super) fn score(&self, ord: usize, fragments: &[Vec<char>]) -> (f32, f32) {
         let Some(own) = self.pairs.get(ord) else {
-            return 0.0;
+            return (0.0, 0.0);
         };
         let (mut covered, mut total, mut head) = (0.0f32, 0.0f32, 0.0f32);
         for chars in fragments {
@@ -88,9 +76,9 @@ impl PairCoverage {
             }
         }
         if total <= 0.0 {
-            return 0.0;
+            return (0.0, 0.0);
         }
-        COVERAGE_WEIGHT * covered / total + HEAD_WEIGHT * head
+        (covered / total, head)
     }
 }
 
@@ -232,28 +220,108 @@ pub(super) fn ascii_bounded(chars: &[char], start: usize, end: usize) -> bool {
     starts_ok && ends_ok
 }
 
-/// The weighted evidence for one candidate; kept apart so tuning can see what drove a rank.
+/// The raw evidence for one candidate, before weighting; kept apart so tuning can see what
+/// drove a rank and refit the weights without asking the index again.
 #[derive(Debug, Default, Clone, Copy)]
 pub(super) struct Signals {
+    /// Best phrase hit (0..~1.7).
     pub(super) phrase: f32,
+    /// BM25 over jieba words, divided by the best candidate's.
     pub(super) words: f32,
+    /// BM25 over character pairs, divided by the best candidate's.
     pub(super) grams: f32,
+    /// Share of the text's (rarity-weighted) pairs the candidate's words explain.
     pub(super) coverage: f32,
+    /// How much of the last pair (the head) they explain.
+    pub(super) covered_head: f32,
+    /// TF-IDF cosine of character 1–3-grams.
     pub(super) cosine: f32,
+    /// ln P(major group | the title's head) / P(major group).
     pub(super) head: f32,
+    /// The same for the minor group.
+    pub(super) head_minor: f32,
 }
 
 impl Signals {
-    pub(super) fn total(&self) -> f32 {
-        self.phrase + self.words + self.grams + self.coverage + self.cosine + self.head
+    pub(super) fn total(&self, w: &Weights) -> f32 {
+        w.phrase * self.phrase
+            + w.words * self.words
+            + w.grams * self.grams
+            + w.coverage * self.coverage
+            + w.covered_head * self.covered_head
+            + w.cosine * self.cosine
+            + w.head_level * self.head
+            + w.head_minor * self.head_minor
     }
 }
 
-/// Weight of the TF-IDF cosine of the title's character 1–3-grams with each code's own words.
-pub(super) const COSINE_WEIGHT: f32 = 6.0;
+/// How the evidence adds up and how the answer reads it. [`Weights::FITTED`] is what the
+/// service uses; `labormatch bench-suggest --fit` refits it on the alias hold-out (even folds
+/// fitted, odd folds reported untouched) within the development set's floors and prints it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Weights {
+    /// Phrase hits of names, aliases and trade words: a specific phrase covering most of the
+    /// text is the strongest signal available.
+    pub phrase: f32,
+    pub words: f32,
+    pub grams: f32,
+    /// How much of the text the candidate's own words explain...
+    pub coverage: f32,
+    /// ...and the extra for explaining the head: Chinese compounds put it last (物业电工 is an
+    /// electrician).
+    pub covered_head: f32,
+    /// The TF-IDF cosine of character 1–3-grams.
+    pub cosine: f32,
+    /// Per nat of what the title's head says about the level of the work.
+    pub head_level: f32,
+    /// The same for what the head says about the minor group.
+    pub head_minor: f32,
+    /// Back-off through the code tree: an occupation's score moves this share of the way to
+    /// its unit group's (a soft maximum over the occupations inside it with evidence)...
+    pub unit_backoff: f32,
+    /// ...and this share to its minor group's.
+    pub minor_backoff: f32,
+    /// What a group candidate hands down is this much less than its own score, so an
+    /// occupation with evidence of its own ranks above one only standing in for its group.
+    pub group_handoff: f32,
+    /// Softmax temperature turning scores into probabilities, and the score of "none of
+    /// these" (a weak best match is not a confident one).
+    pub temperature: f32,
+    pub none_score: f32,
+    /// An occupation below this confidence is not a sure answer, and then a group holding
+    /// this much confidence or more leads the answer.
+    pub leaf_sure: f32,
+    pub group_sure: f32,
+}
 
-/// Weight (per nat) of what the title's head says about the level of the work.
-pub(super) const HEAD_LEVEL_WEIGHT: f32 = 0.15;
+impl Weights {
+    /// `labormatch bench-suggest --fit all --fit-dev-weight 1` (see BENCHMARKS.md): the
+    /// character-pair BM25 and the head-coverage bonus fell to nothing beside the cosine and
+    /// coverage; what the head says about the minor group added nothing over the major group.
+    pub const FITTED: Weights = Weights {
+        phrase: 2.38,
+        words: 0.7,
+        grams: 0.0,
+        coverage: 4.2,
+        covered_head: 0.0,
+        cosine: 10.08,
+        head_level: 0.294,
+        head_minor: 0.0,
+        unit_backoff: 0.1,
+        minor_backoff: 0.0,
+        group_handoff: 0.2,
+        temperature: 1.2,
+        none_score: 1.0,
+        leaf_sure: 0.05,
+        group_sure: 0.45,
+    };
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights::FITTED
+    }
+}
 
 /// A head must end at least this many of the catalogue's names and aliases to be read.
 const HEAD_SUPPORT: f32 = 8.0;
@@ -345,60 +413,63 @@ impl GramCosine {
 /// What the head of a title (its last characters: 工程师, 技术员, 专员, 经理, 工, 员 …) says
 /// about the level of the work, read from how the catalogue's own names and aliases end: of
 /// the 229 ending 工程师, 92 % are professionals (major group 2); of those ending 工, 87 % are
-/// production workers (6). The field is left to the other signals.
+/// production workers (6). Built once over major groups and once over minor groups (专员 and
+/// 经理 name different fields of the same major group). The field is left to the other signals.
 pub(super) struct HeadLevels {
-    /// Suffix (1–3 characters) → how many names and aliases of each major group end with it.
-    counts: HashMap<String, [f32; 10]>,
-    overall: [f32; 10],
-}
-
-fn major_of(code: &str) -> Option<usize> {
-    code.chars().next()?.to_digit(10).map(|d| d as usize)
+    /// Suffix (1–3 characters) → how many names and aliases of each class end with it.
+    counts: HashMap<String, Vec<f32>>,
+    overall: Vec<f32>,
 }
 
 impl HeadLevels {
-    pub(super) fn build(keys: &[Key], codes: &[&str]) -> HeadLevels {
-        let mut counts: HashMap<String, [f32; 10]> = HashMap::new();
-        let mut overall = [0.0f32; 10];
+    /// `classes[ord]` is the class (major or minor group) of each candidate, below `n`.
+    pub(super) fn build(keys: &[Key], classes: &[usize], n: usize) -> HeadLevels {
+        let mut counts: HashMap<String, Vec<f32>> = HashMap::new();
+        let mut overall = vec![0.0f32; n];
         let mut seen: HashSet<(&str, usize)> = HashSet::new();
         for key in keys {
-            let Some(major) = codes.get(key.ord).and_then(|c| major_of(c)) else {
+            let Some(class) = classes.get(key.ord).copied().filter(|c| *c < n) else {
                 continue;
             };
             // A name repeated as an alias counts once.
-            if !seen.insert((key.text.as_str(), major)) {
+            if !seen.insert((key.text.as_str(), class)) {
                 continue;
             }
-            overall[major] += 1.0;
+            overall[class] += 1.0;
             let chars: Vec<char> = key.text.chars().collect();
-            for n in 1..=3.min(chars.len().saturating_sub(1)) {
-                let suffix: String = chars[chars.len() - n..].iter().collect();
-                counts.entry(suffix).or_insert([0.0; 10])[major] += 1.0;
+            for len in 1..=3.min(chars.len().saturating_sub(1)) {
+                let suffix: String = chars[chars.len() - len..].iter().collect();
+                counts.entry(suffix).or_insert_with(|| vec![0.0; n])[class] += 1.0;
             }
         }
         HeadLevels { counts, overall }
     }
 
-    /// ln(P(major | head) / P(major)) for each major group, from the longest suffix of the
-    /// text's last fragment the catalogue has seen often enough; `None` when there is none.
-    pub(super) fn log_ratios(&self, cleaned: &str) -> Option<[f32; 10]> {
+    /// ln(P(class | head) / P(class)) for each class, from the longest suffix of the text's
+    /// last fragment the catalogue has seen often enough; `None` when there is none.
+    pub(super) fn log_ratios(&self, cleaned: &str) -> Option<Vec<f32>> {
         let last: Vec<char> = cleaned.split_whitespace().last()?.chars().collect();
         let total: f32 = self.overall.iter().sum();
-        (1..=3.min(last.len())).rev().find_map(|n| {
-            let suffix: String = last[last.len() - n..].iter().collect();
+        (1..=3.min(last.len())).rev().find_map(|len| {
+            let suffix: String = last[last.len() - len..].iter().collect();
             let counts = self.counts.get(&suffix)?;
             let support: f32 = counts.iter().sum();
             if support < HEAD_SUPPORT {
                 return None;
             }
-            let mut out = [0.0f32; 10];
-            for (major, slot) in out.iter_mut().enumerate() {
-                let base = self.overall[major] / total;
-                if base > 0.0 {
-                    let p = (counts[major] + HEAD_PRIOR * base) / (support + HEAD_PRIOR);
-                    *slot = (p / base).ln();
-                }
-            }
+            let out = counts
+                .iter()
+                .zip(&self.overall)
+                .map(|(count, overall)| {
+                    let base = overall / total;
+                    if base > 0.0 {
+                        let p = (count + HEAD_PRIOR * base) / (support + HEAD_PRIOR);
+                        (p / base).ln()
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
             Some(out)
         })
     }
