@@ -16,8 +16,13 @@ const CTRL: &str = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F";
 /// differs between engines).
 const WS: &str = r"\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
 
+/// Text the API refuses (`control_character`): every control character but tab, LF and CR.
+pub fn text_pattern() -> String {
+    format!("^[^{CTRL}]*$")
+}
+
 fn text(max: usize) -> Value {
-    json!({ "maxLength": max, "pattern": format!("^[^{CTRL}]*$") })
+    json!({ "maxLength": max, "pattern": text_pattern() })
 }
 
 /// Text the server trims and refuses when nothing is left.

@@ -113,9 +113,6 @@ impl utoipa::Modify for ErrorResponses {
     }
 }
 
-/// Text the API refuses (`control_character`): every control character but tab, LF and CR.
-pub const TEXT_PATTERN: &str = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$";
-
 /// The component names `value` refers to.
 fn collect_refs(value: &serde_json::Value, out: &mut Vec<String>) {
     match value {
@@ -150,7 +147,7 @@ fn add_text_patterns(value: &mut serde_json::Value) {
                 && !map.contains_key("pattern")
                 && !map.contains_key("format");
             if is_string && free {
-                map.insert("pattern".into(), TEXT_PATTERN.into());
+                map.insert("pattern".into(), contract::text_pattern().into());
             }
             // `format: date` is only an annotation to a validator; the server wants YYYY-MM-DD.
             if is_string && map.get("format").and_then(|f| f.as_str()) == Some("date") {
