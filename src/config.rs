@@ -50,6 +50,10 @@ pub struct Settings {
     /// Ranked items (candidates, matches) kept by each result cache; 0 turns caching off.
     pub result_cache_items: usize,
     pub read_your_writes_wait: Duration,
+    /// How long a request head may take to arrive before it is answered 408.
+    pub request_head_timeout: Duration,
+    /// Read request heads through `head_guard` (on unless turned off).
+    pub head_guard: bool,
     pub weights: MatchWeights,
     pub followup_months: Vec<u32>,
     pub monitoring_line_yuan: i64,
@@ -240,6 +244,8 @@ impl Settings {
             search_max_concurrency: parse_var("LABORMATCH_SEARCH_MAX_CONCURRENCY", 64)?,
             result_cache_items: parse_var("LABORMATCH_RESULT_CACHE_ITEMS", 50_000)?,
             read_your_writes_wait: millis_var("LABORMATCH_READ_YOUR_WRITES_WAIT_MS", 3_000)?,
+            request_head_timeout: millis_var("LABORMATCH_REQUEST_HEAD_TIMEOUT_MS", 10_000)?,
+            head_guard: parse_bool_var("LABORMATCH_HEAD_GUARD", true)?,
             weights,
             followup_months,
             monitoring_line_yuan: parse_var("LABORMATCH_MONITORING_LINE_YUAN", 6_000)?,

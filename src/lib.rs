@@ -8,6 +8,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod etag;
+pub mod head_guard;
 pub mod i18n;
 pub mod idempotency;
 pub mod imports;

@@ -10,15 +10,19 @@ use crate::auth::tokens::{keyed_hash, load_or_create_secret};
 use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::error;
+use crate::head_guard::{refused_head_middleware, HeadGuard};
 use crate::i18n::language_middleware;
 use crate::metrics::{metrics_middleware, Metrics};
 use crate::routes;
 use crate::state::AppState;
 use crate::telemetry::{request_id_middleware, RequestSpan};
-use actix_web::dev::Server;
+use actix_http::{HttpService, KeepAlive};
+use actix_service::{fn_service, map_config, ServiceFactoryExt};
+use actix_web::dev::{AppConfig, Server};
 use actix_web::middleware::{from_fn, Compress};
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App};
 use anyhow::Context;
+use std::time::Duration;
 
 pub struct Application {
     port: u16,
@@ -119,42 +123,69 @@ impl Application {
 
 fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let body_limit = state.settings.body_limit;
+    let head_timeout = state.settings.request_head_timeout;
+    let guard_heads = state.settings.head_guard;
     let workers = match state.settings.workers {
         0 => std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2),
         n => n,
     };
+    let local_addr = listener.local_addr()?;
+    listener.set_nonblocking(true)?;
     let metrics = web::Data::new(state.metrics.clone());
-    let server = HttpServer::new(move || {
-        let app = App::new()
-            .app_data(state.clone())
-            .app_data(metrics.clone())
-            .app_data(
-                web::JsonConfig::default()
-                    .limit(body_limit)
-                    .error_handler(error::json_error_handler),
+    // Built from actix's parts rather than `HttpServer`, so that every connection is read through
+    // the head guard (see `head_guard`): `HttpServer` hands actix the bare socket.
+    let server = actix_server::Server::build()
+        .workers(workers)
+        .shutdown_timeout(20)
+        .listen("labormatch", listener, move || {
+            let app = App::new()
+                .app_data(state.clone())
+                .app_data(metrics.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(body_limit)
+                        .error_handler(error::json_error_handler),
+                )
+                .app_data(web::QueryConfig::default().error_handler(error::query_error_handler))
+                .app_data(web::PathConfig::default().error_handler(error::path_error_handler))
+                .app_data(web::PayloadConfig::default().limit(body_limit));
+            let app = routes::mount(app.configure(crate::web::mount))
+                .wrap(from_fn(crate::web::session::page_session_middleware))
+                .wrap(from_fn(error::envelope_middleware))
+                .wrap(from_fn(crate::idempotency::idempotency_middleware))
+                .wrap(from_fn(crate::etag::etag_middleware))
+                .wrap(Compress::default())
+                .wrap(from_fn(refused_head_middleware))
+                .wrap(from_fn(metrics_middleware))
+                .wrap(from_fn(language_middleware))
+                // Outside everything that looks at the method (ETag, idempotency, metrics): they
+                // see the GET that HEAD stands for.
+                .wrap(from_fn(crate::methods::head_middleware))
+                .wrap(tracing_actix_web::TracingLogger::<RequestSpan>::new())
+                .wrap(from_fn(request_id_middleware));
+            fn_service(move |io: actix_rt::net::TcpStream| async move {
+                let _ = io.set_nodelay(true);
+                let peer = io.peer_addr().ok();
+                let io = if guard_heads {
+                    HeadGuard::new(io, head_timeout)
+                } else {
+                    HeadGuard::bypassed(io)
+                };
+                Ok::<_, actix_http::error::DispatchError>((io, peer))
+            })
+            .and_then(
+                HttpService::build()
+                    .keep_alive(KeepAlive::Timeout(Duration::from_secs(5)))
+                    // The guard answers a slow head first (408 in the envelope); actix's own
+                    // timer is only the backstop.
+                    .client_request_timeout(head_timeout + Duration::from_secs(5))
+                    .client_disconnect_timeout(Duration::from_secs(1))
+                    .local_addr(local_addr)
+                    .h1(map_config(app, |_| AppConfig::default())),
             )
-            .app_data(web::QueryConfig::default().error_handler(error::query_error_handler))
-            .app_data(web::PathConfig::default().error_handler(error::path_error_handler))
-            .app_data(web::PayloadConfig::default().limit(body_limit));
-        routes::mount(app.configure(crate::web::mount))
-            .wrap(from_fn(crate::web::session::page_session_middleware))
-            .wrap(from_fn(error::envelope_middleware))
-            .wrap(from_fn(crate::idempotency::idempotency_middleware))
-            .wrap(from_fn(crate::etag::etag_middleware))
-            .wrap(Compress::default())
-            .wrap(from_fn(metrics_middleware))
-            .wrap(from_fn(language_middleware))
-            // Outside everything that looks at the method (ETag, idempotency, metrics): they
-            // see the GET that HEAD stands for.
-            .wrap(from_fn(crate::methods::head_middleware))
-            .wrap(tracing_actix_web::TracingLogger::<RequestSpan>::new())
-            .wrap(from_fn(request_id_middleware))
-    })
-    .workers(workers)
-    .shutdown_timeout(20)
-    .listen(listener)?
-    .run();
+        })?
+        .run();
     Ok(server)
 }

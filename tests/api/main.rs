@@ -7,6 +7,7 @@ mod conventions;
 mod crash;
 mod faults;
 mod foundation;
+mod heads;
 mod helpers;
 mod imports;
 mod integrity;
