@@ -36,10 +36,12 @@ pub struct Course {
     pub location_region: String,
     pub certificate_level: i16,
     pub enrolled: i64,
+    /// Raised by every update; `If-Match: "<version>"` on PUT names it.
+    pub version: i32,
 }
 
 const COLUMNS: &str = "c.id, c.center_id, c.title, c.occupation_codes, c.hours, c.starts_on, \
-                       c.ends_on, c.capacity, c.location_region, c.certificate_level, \
+                       c.ends_on, c.capacity, c.location_region, c.certificate_level, c.version, \
                        (SELECT count(*) FROM enrollments e WHERE e.course_id = c.id) AS enrolled";
 
 fn from_row(r: &Row) -> Course {
@@ -55,6 +57,7 @@ fn from_row(r: &Row) -> Course {
         location_region: r.get("location_region"),
         certificate_level: r.get("certificate_level"),
         enrolled: r.get("enrolled"),
+        version: r.get("version"),
     }
 }
 
@@ -85,7 +88,8 @@ pub async fn update(client: &impl GenericClient, id: i64, c: &CourseInput) -> Db
     client
         .execute(
             "UPDATE courses SET title = $2, occupation_codes = $3, hours = $4, starts_on = $5,
-                 ends_on = $6, capacity = $7, location_region = $8, certificate_level = $9
+                 ends_on = $6, capacity = $7, location_region = $8, certificate_level = $9,
+                 version = version + 1
              WHERE id = $1",
             &[
                 &id,

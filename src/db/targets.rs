@@ -24,6 +24,8 @@ pub struct Target {
     pub people_out_of_poverty: i32,
     pub workers_to_place: i32,
     pub updated_at: DateTime<Utc>,
+    /// Raised by every change; `If-Match: "<version>"` on PUT names it.
+    pub version: i32,
 }
 
 fn from_row(r: &Row) -> Target {
@@ -33,6 +35,7 @@ fn from_row(r: &Row) -> Target {
         people_out_of_poverty: r.get("people_out_of_poverty"),
         workers_to_place: r.get("workers_to_place"),
         updated_at: r.get("updated_at"),
+        version: r.get("version"),
     }
 }
 
@@ -50,12 +53,33 @@ pub async fn upsert(
              ON CONFLICT (county_code, year) DO UPDATE
                  SET people_out_of_poverty = EXCLUDED.people_out_of_poverty,
                      workers_to_place = EXCLUDED.workers_to_place,
-                     set_by = EXCLUDED.set_by, updated_at = now()
-             RETURNING county_code, year, people_out_of_poverty, workers_to_place, updated_at",
+                     set_by = EXCLUDED.set_by, updated_at = now(),
+                     version = county_targets.version + 1
+             RETURNING county_code, year, people_out_of_poverty, workers_to_place, updated_at,
+                       version",
             &[&county, &year, &t.people_out_of_poverty, &t.workers_to_place, &set_by],
         )
         .await?;
     Ok(from_row(&row))
+}
+
+/// One county's targets for a year; `lock` holds its row until the transaction ends.
+pub async fn find(
+    client: &impl GenericClient,
+    county: &str,
+    year: i32,
+    lock: bool,
+) -> DbResult<Option<Target>> {
+    let sql = format!(
+        "SELECT county_code, year, people_out_of_poverty, workers_to_place, updated_at, version
+         FROM county_targets WHERE county_code = $1 AND year = $2{}",
+        if lock { " FOR UPDATE" } else { "" }
+    );
+    Ok(client
+        .query_opt(&sql, &[&county, &year])
+        .await?
+        .as_ref()
+        .map(from_row))
 }
 
 /// The targets of `year` for counties in `scope`, by county code.
@@ -66,7 +90,7 @@ pub async fn list(
 ) -> DbResult<Vec<Target>> {
     let rows = client
         .query(
-            "SELECT county_code, year, people_out_of_poverty, workers_to_place, updated_at
+            "SELECT county_code, year, people_out_of_poverty, workers_to_place, updated_at, version
              FROM county_targets
              WHERE year = $2 AND ($1::text IS NULL OR region_within(county_code, $1))
              ORDER BY county_code",

@@ -1,9 +1,10 @@
 //! Training centers' courses, enrollments and results. A pass adds certified skills.
 
-use actix_web::{get, post, put, web, HttpResponse};
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::preconditions::{expected_version, if_match, set_etag};
 use crate::auth::{AnyUser, Auth, CenterStaff};
 use crate::db::courses::{Course, CourseInput, Enrollment, ResultInput};
 use crate::error::ApiResult;
@@ -33,15 +34,20 @@ pub async fn create_course(
 }
 
 /// The center that runs a course replaces its data; places never drop below those enrolled
-/// (422 `below_enrolled`).
+/// (422 `below_enrolled`). With `If-Match` (the ETag of a GET, or the version in quotes) a
+/// course changed since it was read answers 412 `precondition_failed`.
 #[utoipa::path(
     tag = "training",
     security(("bearer" = [])),
-    params(("id" = i64, Path)),
+    params(
+        ("id" = i64, Path),
+        ("If-Match" = Option<String>, Header, description = "ETag or quoted version last read")
+    ),
     request_body = CourseInput,
     responses(
         (status = 200, body = Course),
         (status = 404, body = crate::error::ErrorBody),
+        (status = 412, body = crate::error::ErrorBody, description = "precondition_failed: changed since read"),
         (status = 422, body = crate::error::ErrorBody)
     )
 )]
@@ -49,12 +55,22 @@ pub async fn create_course(
 pub async fn update_course(
     state: web::Data<AppState>,
     center: Auth<CenterStaff>,
+    req: HttpRequest,
     path: web::Path<i64>,
     body: crate::input::Json<CourseInput>,
-) -> ApiResult<web::Json<Course>> {
-    Ok(web::Json(
-        courses::update(&state, &center, path.into_inner(), &body).await?,
-    ))
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let expected = match if_match(&req)? {
+        None => None,
+        condition => {
+            let current = courses::get(&state, &center, id).await?;
+            expected_version(condition, &current, current.version)?
+        }
+    };
+    let course = courses::update(&state, &center, id, &body, expected).await?;
+    let mut resp = HttpResponse::Ok();
+    set_etag(&mut resp, &course)?;
+    Ok(resp.json(course))
 }
 
 /// A course (course information is public to signed-in users).

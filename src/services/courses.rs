@@ -5,6 +5,7 @@ use deadpool_postgres::GenericClient;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::check_version;
 use crate::auth::policy::{self, CourseList};
 use crate::auth::Principal;
 use crate::db::audit::{self, AuditEntry};
@@ -57,6 +58,7 @@ pub async fn update(
     p: &Principal,
     id: i64,
     input: &CourseInput,
+    expected: Option<i32>,
 ) -> ApiResult<Course> {
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
@@ -64,6 +66,7 @@ pub async fn update(
         .await?
         .ok_or_else(ApiError::not_found)?;
     policy::may_run_course(p, &current)?;
+    check_version(expected, current.version)?;
     validate::course(&tx, input).await?;
     if i64::from(input.capacity) < current.enrolled {
         return Err(ApiError::field("capacity", "below_enrolled"));

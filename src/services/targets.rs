@@ -16,17 +16,42 @@ use crate::db::reports::GroupBy;
 use crate::db::targets::{self, Target, TargetInput};
 use crate::domain::targets::{counted_period, pace, valid_year, Pace};
 use crate::domain::RegionCode;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 use crate::validate::{self, Problems};
 
-/// Sets (or replaces) a county's targets for a year.
+/// What a `PUT` of targets expects to find.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// Whatever is there, or nothing (no `If-Match`).
+    Anything,
+    /// Targets that exist, in any version (`If-Match: *`).
+    Existing,
+    /// This version.
+    Version(i32),
+}
+
+/// A county's targets for a year, if set (for `If-Match` against their ETag).
+pub async fn find(
+    state: &AppState,
+    p: &Principal,
+    county: &str,
+    year: i32,
+) -> ApiResult<Option<Target>> {
+    policy::may_set_targets(p)?;
+    let client = state.pool.get().await?;
+    Ok(targets::find(&client, county, year, false).await?)
+}
+
+/// Sets (or replaces) a county's targets for a year; a stale `expect` answers 412 and writes
+/// nothing.
 pub async fn set(
     state: &AppState,
     p: &Principal,
     county: &str,
     year: i32,
     input: &TargetInput,
+    expect: Expect,
 ) -> ApiResult<Target> {
     policy::may_set_targets(p)?;
     let mut client = state.pool.get().await?;
@@ -45,6 +70,17 @@ pub async fn set(
     }
     problems.finish()?;
     let tx = client.transaction().await?;
+    // Under the row lock, so a change between the caller's read and this write is caught.
+    let current = targets::find(&tx, county, year, true).await?;
+    let stale = match (expect, &current) {
+        (Expect::Anything, _) => false,
+        (Expect::Existing, current) => current.is_none(),
+        (Expect::Version(v), current) => current.as_ref().map(|t| t.version) != Some(v),
+    };
+    if stale {
+        return Err(ApiError::new(ErrorCode::PreconditionFailed)
+            .with_extra(serde_json::json!({ "version": current.map(|t| t.version) })));
+    }
     let target = targets::upsert(&tx, county, year, input, p.account_id).await?;
     audit::record(
         &tx,

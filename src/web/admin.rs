@@ -585,7 +585,17 @@ async fn target_submit(
         workers_to_place: num(&f.workers_to_place, "workers_to_place"),
     };
     let outcome = if problems.is_empty() {
-        targets::set(&state, user, f.county_code.trim(), year, &input).await
+        // The form sets the values typed (the table above shows what is there), not an edit of
+        // a record read earlier, so it expects nothing.
+        targets::set(
+            &state,
+            user,
+            f.county_code.trim(),
+            year,
+            &input,
+            targets::Expect::Anything,
+        )
+        .await
     } else {
         Err(ApiError::validation(problems))
     };

@@ -119,6 +119,9 @@ pub struct CourseFields {
     pub certificate_level: String,
     #[serde(default)]
     pub intent: String,
+    /// The version the form was filled from (empty on a new course).
+    #[serde(default)]
+    pub version: String,
 }
 
 #[derive(Template)]
@@ -148,6 +151,7 @@ impl CourseFields {
             location_region: c.location_region.clone(),
             certificate_level: c.certificate_level.to_string(),
             intent: String::new(),
+            version: c.version.to_string(),
         }
     }
 
@@ -338,6 +342,12 @@ where
             let page = course_form(state, viewer, action, heading, f, errors).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
+        Err(e) if e.code == ErrorCode::PreconditionFailed => {
+            let mut errors = FieldErrors::default();
+            errors.add("title", e.body(viewer.lang).message);
+            let page = course_form(state, viewer, action, heading, f, errors).await?;
+            render_status(StatusCode::PRECONDITION_FAILED, &page)
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -394,6 +404,8 @@ async fn edit_course_submit(
     let user = require::<CenterStaff>(&viewer)?.clone();
     let id = id_of(&path)?;
     let s = super::staff_text::staff_text(viewer.lang);
+    // Saving over a course someone else changed since this form was filled is refused.
+    let expected = form.fields.version.trim().parse::<i32>().ok();
     submit_course(
         &state,
         &viewer,
@@ -402,7 +414,7 @@ async fn edit_course_submit(
         form.fields,
         |input| {
             let state = state.clone();
-            async move { courses::update(&state, &user, id, &input).await }
+            async move { courses::update(&state, &user, id, &input, expected).await }
         },
     )
     .await

@@ -729,6 +729,64 @@ async fn item6_a_stale_if_match_answers_412() {
             .unwrap();
         assert_eq!(resp.status().as_u16(), status, "{path}");
     }
+
+    // Courses too: two clerks of one center edit the same course.
+    let (_, center) = app.org_token(&admin, "center", "630224").await;
+    let course = json!({
+        "title": "焊工培训", "occupation_codes": ["6-18-02-04"], "hours": 100,
+        "starts_on": "2026-09-01", "ends_on": "2026-10-30", "capacity": 50,
+        "location_region": "630224", "certificate_level": 4
+    });
+    let created: Value = app
+        .post_json("/api/v1/courses", Some(&center), &course)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created["version"], 1, "{created}");
+    let cpath = format!("/api/v1/courses/{}", created["id"]);
+    let etag = app.get_auth(&cpath, &center).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let mut first = course.clone();
+    first["capacity"] = json!(60);
+    let mut second = course.clone();
+    second["title"] = json!("焊工培训（夜班）");
+    // The second clerk, refused, reloads and makes the change on what is there now.
+    let mut reloaded = first.clone();
+    reloaded["title"] = json!("焊工培训（夜班）");
+    for (tag, body, status) in [
+        (etag.as_str(), &first, 200),
+        (etag.as_str(), &second, 412),
+        ("\"1\"", &second, 412),
+        ("\"2\"", &reloaded, 200),
+    ] {
+        let resp = app
+            .client
+            .put(app.url(&cpath))
+            .bearer_auth(&center)
+            .header("if-match", tag)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), status, "course If-Match {tag}");
+        if status == 412 {
+            let err = assert_error(resp, 412, "precondition_failed").await;
+            assert_eq!(err["extra"]["version"], 2, "{err}");
+        }
+    }
+    let now = get(&app, &cpath, &center).await;
+    assert_eq!(
+        (
+            now["capacity"].as_i64(),
+            now["title"].as_str(),
+            now["version"].as_i64()
+        ),
+        (Some(60), Some("焊工培训（夜班）"), Some(3)),
+        "the first clerk's capacity was kept"
+    );
 }
 
 // 7 ------------------------------------------------------------------------------------------

@@ -212,7 +212,9 @@ async fn targets_are_set_by_admins_and_progress_counts_the_outcome_figures() {
     let target = json!({ "people_out_of_poverty": 400, "workers_to_place": 120 });
     let resp = put(admin.clone(), "630224", target.clone()).await;
     assert_eq!(resp.status().as_u16(), 200);
+    let first_etag = resp.headers()["etag"].to_str().unwrap().to_string();
     let saved: Value = resp.json().await.unwrap();
+    assert_eq!(saved["version"], 1);
     assert_eq!(saved["workers_to_place"], 120);
     // Only admins set targets; a county, and sane numbers.
     assert_error(
@@ -248,6 +250,34 @@ async fn targets_are_set_by_admins_and_progress_counts_the_outcome_figures() {
     )
     .await;
     assert_eq!(resp.status().as_u16(), 200);
+    // With If-Match, targets changed or set meanwhile are not overwritten.
+    let replaced = json!({ "people_out_of_poverty": 300, "workers_to_place": 100 });
+    for (county, tag, status, version) in [
+        ("630224", first_etag.as_str(), 412, json!(2)),
+        ("630224", "\"1\"", 412, json!(2)),
+        ("630225", "*", 412, Value::Null),
+        ("630225", "\"1\"", 412, Value::Null),
+        ("630224", "\"2\"", 200, json!(3)),
+        ("630224", "*", 200, json!(4)),
+    ] {
+        let resp = app
+            .client
+            .put(app.url(&format!("/api/v1/targets/{county}/{year}")))
+            .bearer_auth(&admin)
+            .header("if-match", tag)
+            .json(&replaced)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), status, "{county} If-Match {tag}");
+        let body: Value = resp.json().await.unwrap();
+        let seen = if status == 412 {
+            &body["extra"]["version"]
+        } else {
+            &body["version"]
+        };
+        assert_eq!(*seen, version, "{county} If-Match {tag}: {body}");
+    }
 
     let progress: Value = app
         .get_auth("/api/v1/targets/progress", &province)
@@ -442,6 +472,94 @@ async fn a_center_replaces_its_own_course_only() {
     .await;
     assert_eq!(body["details"][0]["field"], "capacity");
     assert_eq!(body["details"][0]["reason"], "below_enrolled");
+}
+
+/// Two clerks of one center edit the same course on the pages: the one who saves over a course
+/// changed since her form was filled is told so beside the title, and nothing of the other's
+/// change is lost.
+#[tokio::test]
+async fn a_course_changed_since_its_form_was_filled_is_not_overwritten() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let officer = app.officer_token(&admin, "630224").await;
+    let (_, phone) =
+        crate::browser::center::staff_account(&app, &officer, "center", "630224").await;
+    let token = app.login(&phone, TEST_PASSWORD).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let course = json!({
+        "title": "拉面技能培训", "occupation_codes": ["4-03-02-02"], "hours": 90,
+        "starts_on": "2026-08-01", "ends_on": "2026-09-01", "capacity": 30,
+        "location_region": "630224", "certificate_level": 5
+    });
+    let created: Value = app
+        .post_json("/api/v1/courses", Some(&token), &course)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let edit = format!("/center/courses/{id}/edit");
+    let mut pc = page_sign_in(&app, &phone).await;
+    let form = pc.get(&edit).await;
+    assert_eq!(form.status, 200);
+    assert!(
+        form.body.contains(r#"name="version" value="1""#),
+        "{}",
+        form.body
+    );
+    // Meanwhile the other clerk raises the places.
+    let mut raised = course.clone();
+    raised["capacity"] = json!(45);
+    let resp = app
+        .client
+        .put(app.url(&format!("/api/v1/courses/{id}")))
+        .bearer_auth(&token)
+        .json(&raised)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let fields = |version: &'static str, csrf: String| {
+        vec![
+            ("csrf", csrf),
+            ("version", version.to_string()),
+            ("title", "拉面技能培训（晚班）".to_string()),
+            ("new_skill_code", "4-03-02-02".to_string()),
+            ("hours", "90".to_string()),
+            ("starts_on", "2026-08-01".to_string()),
+            ("ends_on", "2026-09-01".to_string()),
+            ("capacity", "30".to_string()),
+            ("location_region", "630224".to_string()),
+            ("certificate_level", "5".to_string()),
+            ("intent", "save".to_string()),
+        ]
+    };
+    let stale = fields("1", form.csrf());
+    let stale: Vec<(&str, &str)> = stale.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let answer = pc.post(&edit, &stale).await;
+    assert_eq!(answer.status, 412, "{}", answer.body);
+    assert!(
+        answer.body.contains(r#"id="title-error""#),
+        "{}",
+        answer.body
+    );
+    assert!(answer.body.contains("数据已被修改"), "{}", answer.body);
+    let now: Value = app
+        .get_auth(&format!("/api/v1/courses/{id}"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["capacity"], 45, "the other clerk's change stays");
+    // After reloading she saves on the current version.
+    let form = pc.get(&edit).await;
+    assert!(form.body.contains(r#"name="version" value="2""#));
+    let current = fields("2", form.csrf());
+    let current: Vec<(&str, &str)> = current.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let answer = pc.post(&edit, &current).await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
 }
 
 /// A `multipart/form-data` body with the CSRF field (when given) and a CSV file.
