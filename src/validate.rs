@@ -62,6 +62,17 @@ impl Problems {
     }
 }
 
+/// Free text whose only rule here is to be plain text (notes, references, reasons): each field
+/// with a control character is named. The API's extractors refuse them first; the pages reach
+/// the services without those extractors.
+pub fn plain_text(fields: &[(&str, &str)]) -> ApiResult<()> {
+    let mut p = Problems::default();
+    for (field, value) in fields {
+        p.plain(field, value);
+    }
+    p.finish()
+}
+
 /// A list filter that must be one of the known values.
 pub fn status_filter(status: Option<&str>, allowed: &[&str]) -> ApiResult<()> {
     match status {

@@ -150,6 +150,7 @@ pub async fn invite(
     opening_id: i64,
     req: &InviteRequest,
 ) -> ApiResult<ApplicationView> {
+    crate::validate::plain_text(&[("note", &req.note)])?;
     let mut client = state.pool.get().await?;
     let opening = openings::find(&client, opening_id)
         .await?
@@ -262,6 +263,7 @@ pub async fn transition(
     if req.note.chars().count() > 500 {
         return Err(ApiError::field("note", "too_long"));
     }
+    crate::validate::plain_text(&[("note", &req.note)])?;
     let mut client = state.pool.get().await?;
     let current = load(&client, id).await?;
     let sides = policy::may_read_application(p, &current)?;

@@ -199,6 +199,10 @@ pub async fn record_result_in(
     enrollment: &Enrollment,
     r: &ResultInput,
 ) -> ApiResult<i64> {
+    validate::plain_text(&[(
+        "certificate_number",
+        r.certificate_number.as_deref().unwrap_or(""),
+    )])?;
     let claim = ResultClaim {
         passed: r.passed,
         score: r.score,

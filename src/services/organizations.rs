@@ -82,6 +82,13 @@ pub async fn create(
     p: &Principal,
     req: &CreateOrganizationRequest,
 ) -> ApiResult<CreatedOrganization> {
+    crate::validate::plain_text(&[
+        ("kind", &req.kind),
+        ("name", &req.name),
+        ("credit_code", req.credit_code.as_deref().unwrap_or("")),
+        ("region_code", &req.region_code),
+        ("address", &req.address),
+    ])?;
     let mut details = Vec::new();
     let kind = req.kind.trim();
     if kind != "center" && kind != "employer" {

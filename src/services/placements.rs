@@ -177,6 +177,7 @@ pub async fn end(
     if req.reason.chars().count() > 500 {
         return Err(ApiError::field("reason", "too_long"));
     }
+    validate::plain_text(&[("reason", &req.reason)])?;
     let tx = client.transaction().await?;
     if !apps::end_placement(&tx, placement.id, req.ended_on, req.reason.trim()).await? {
         return Err(ApiError::msg(
@@ -221,6 +222,7 @@ pub async fn record_followup(
         .await?
         .ok_or_else(ApiError::not_found)?;
     policy::may_record_followup(p, &ctx)?;
+    validate::plain_text(&[("evidence_ref", req.evidence_ref.as_deref().unwrap_or(""))])?;
     let mut problems = Problems::default();
     let employment = req.employment.trim();
     if !["same_employer", "other_employer", "not_working"].contains(&employment) {
@@ -306,6 +308,11 @@ pub async fn dispatch(
     req: &DispatchRequest,
 ) -> ApiResult<apps::Dispatch> {
     policy::may_organize_dispatch(p, &req.from_county)?;
+    validate::plain_text(&[
+        ("from_county", &req.from_county),
+        ("to_region", &req.to_region),
+        ("transport", &req.transport),
+    ])?;
     let mut client = state.pool.get().await?;
     let mut problems = Problems::default();
     validate::region(

@@ -324,6 +324,25 @@ async fn an_employer_posts_an_opening_invites_and_records_a_placement_through_th
         "{}",
         refused.body
     );
+    // A control character in the reference is named beside its field, and nothing is saved.
+    let refused = emp
+        .post(
+            &path,
+            &[
+                ("csrf", &answer.csrf()),
+                ("employment", "same_employer"),
+                ("monthly_wage", "7000"),
+                ("evidence_ref", "WS-\u{1}7"),
+                ("back", "/employer/followups"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains(r#"id="evidence_ref-error""#),
+        "{}",
+        refused.body
+    );
     let done = emp
         .post(
             &path,
