@@ -76,7 +76,21 @@ fn start_cluster() -> anyhow::Result<(TestCluster, Option<EmbeddedPostgres>)> {
         Ok(url) if !url.is_empty() => (url.parse::<tokio_postgres::Config>()?, None),
         _ => {
             let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-postgres");
-            let pg = EmbeddedPostgres::start(&root)?;
+            let pg = match EmbeddedPostgres::start(&root) {
+                Ok(pg) => pg,
+                // The test cluster holds nothing but what the tests make, so one that will not
+                // start (a killed run, a full disk, files copied from elsewhere) is made anew
+                // rather than failing every test. The service's own cluster is never treated so.
+                Err(e) if root.exists() => {
+                    eprintln!(
+                        "test cluster at {} did not start ({e:#}); making it anew",
+                        root.display()
+                    );
+                    std::fs::remove_dir_all(&root)?;
+                    EmbeddedPostgres::start(&root)?
+                }
+                Err(e) => return Err(e),
+            };
             (pg.connection_string("postgres").parse()?, Some(pg))
         }
     };
