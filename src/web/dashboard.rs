@@ -230,7 +230,8 @@ async fn target_rows(
 }
 
 /// The regions a viewer may narrow to: an officer's own region and the counties in it;
-/// provinces and prefectures for an admin.
+/// provinces and prefectures for an admin, and once she has narrowed to a prefecture (or a
+/// county), the counties of that prefecture under it, so she can go down to one county.
 async fn region_choices(
     state: &AppState,
     p: &Principal,
@@ -250,12 +251,28 @@ async fn region_choices(
             list.extend(regions::counties_within(&client, r.as_str()).await?);
             list
         }
-        _ => regions::provinces_and_prefectures(&client).await?,
+        _ => {
+            let mut list = regions::provinces_and_prefectures(&client).await?;
+            if let Some(prefecture) = prefecture_of(selected) {
+                if let Some(at) = list.iter().position(|(code, _)| *code == prefecture) {
+                    let counties = regions::counties_within(&client, &prefecture).await?;
+                    list.splice(at + 1..at + 1, counties);
+                }
+            }
+            list
+        }
     };
     Ok(list
         .into_iter()
         .map(|(code, name)| Choice::new(code, name, selected))
         .collect())
+}
+
+/// The prefecture a region code lies in (itself for a prefecture); none for a province or
+/// anything that is not a region code.
+fn prefecture_of(code: &str) -> Option<String> {
+    let code = crate::domain::RegionCode::parse(code).ok()?;
+    code.lineage().get(1).cloned()
 }
 
 fn query_string(f: &Filters, c: &Chosen) -> String {

@@ -183,6 +183,49 @@ async fn dashboard_figures_equal_the_stats_api_for_the_same_filters() {
         refused.body
     );
     assert!(!refused.body.contains("data-group=\"630224\""));
+    // An admin picks provinces and prefectures, and inside a prefecture its counties.
+    let admin_phone = unique_phone();
+    let pool = labormatch::db::build_pool(app.db_config.clone(), &app.settings).unwrap();
+    labormatch::services::accounts::create_admin(
+        &pool,
+        &app.settings,
+        &admin_phone,
+        TEST_PASSWORD,
+        "admin",
+    )
+    .await
+    .unwrap();
+    let mut admin_pc = page_sign_in(&app, &admin_phone).await;
+    let whole = admin_pc.get("/dashboard").await;
+    assert!(
+        whole.body.contains(r#"<option value="630200">"#),
+        "{}",
+        whole.body
+    );
+    assert!(!whole.body.contains(r#"<option value="630224">"#));
+    for narrowed in ["630200", "630224"] {
+        let page = admin_pc.get(&format!("/dashboard?region={narrowed}")).await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body.contains(r#"<option value="630225">"#),
+            "{narrowed}"
+        );
+        assert!(
+            page.body
+                .contains(&format!(r#"<option value="{narrowed}" selected>"#)),
+            "{narrowed}: {}",
+            page.body
+        );
+        assert!(
+            !page.body.contains(r#"<option value="630102">"#),
+            "not Xining's"
+        );
+    }
+    let hualong = admin_pc
+        .get("/dashboard?region=630224&group_by=county")
+        .await;
+    assert!(hualong.body.contains("data-group=\"630224\""));
+    assert!(!hualong.body.contains("data-group=\"630225\""));
     // Bad filters are answered beside the field.
     let bad = pc.get("/dashboard?from=yesterday&group_by=planet").await;
     assert_eq!(bad.status, 422);
