@@ -25,6 +25,9 @@ words! {
     new_course: "新建课程", "New course";
     edit_course: "修改课程", "Edit course";
     edit: "修改", "Edit";
+    actions: "操作", "Actions";
+    measure: "指标", "Measure";
+    pace: "进度", "Pace";
     open: "查看", "Open";
     no_courses: "还没有课程。", "No courses yet.";
     title: "课程名称", "Course title";
