@@ -15,6 +15,11 @@
 //! 5. TF-IDF cosine of character 1–3-grams with each code's names, aliases and trade words.
 //! 6. The head's level: what the title's last characters (工程师, 专员, 工 …) say about the
 //!    major group, read from how the catalogue's own names and aliases end.
+//! 7. The field of work: a TF-IDF cosine with the clause of the CSCO definition that names it
+//!    ("从事市场分析、产品宣传促销…的专业人员" → 市场分析、产品宣传促销…).
+//! 8. The same field, another head: the title without its role head (营销经理 → 营销) is the
+//!    field of one of the candidate's names without theirs (营销总监, 市场营销专业人员 …), by
+//!    how few candidates share it; the head's level (6) then tells 营销员 from 市场营销专业人员.
 //!
 //! The signals are kept raw ([`Evidence`]) and added up with [`Weights::FITTED`], fitted on the
 //! catalogue's aliases held out (`labormatch bench-suggest --fit`). Unit and minor groups are
@@ -47,9 +52,10 @@ use index::{
     BIGRAM, JIEBA, UNIGRAM,
 };
 pub use scoring::Weights;
-use scoring::{GramCosine, HeadLevels, PairCoverage, Phrases, Signals};
+use scoring::{FieldNames, GramCosine, HeadLevels, PairCoverage, Phrases, Signals};
 use vocabulary::{
-    dedupe_by_code, entries_from_rows, jieba_with, occupation_keys, read_rows, Occupation,
+    dedupe_by_code, entries_from_rows, field_keys, jieba_with, occupation_keys, read_rows,
+    Occupation,
 };
 
 /// One ranked occupation for a piece of free text.
@@ -107,6 +113,9 @@ pub struct OccupationSuggester {
     cosine: GramCosine,
     heads: HeadLevels,
     minor_heads: HeadLevels,
+    /// The cosine with each occupation's field of work, from its definition.
+    fields_of_work: GramCosine,
+    field_names: FieldNames,
     /// Each candidate's major group (its code's first digit).
     majors: Vec<usize>,
     /// Each candidate's minor group, numbered in the order first seen.
@@ -147,6 +156,8 @@ impl OccupationSuggester {
             })
             .collect();
         let minor_heads = HeadLevels::build(&keys, &minors, minor_ids.len());
+        let fields_of_work = GramCosine::build(&field_keys(&entries), entries.len());
+        let field_names = FieldNames::build(&keys);
         let jieba = Arc::new(jieba_with(keys.iter().map(|k| k.text.as_str())));
         // Documents keep whole words (支护工 does not contain the word 护工); queries also
         // yield the words inside longer ones (电焊工: 电焊, 焊工), so 电焊工 still finds 焊工.
@@ -191,6 +202,8 @@ impl OccupationSuggester {
             cosine,
             heads,
             minor_heads,
+            fields_of_work,
+            field_names,
             majors,
             minors,
             tree,
@@ -289,6 +302,18 @@ impl OccupationSuggester {
             .collect();
         for (ord, score) in self.cosine.score(cleaned) {
             signals.entry(ord).or_default().cosine = score;
+        }
+        for (ord, score) in self.fields_of_work.score(cleaned) {
+            if let Some(signal) = signals.get_mut(&ord) {
+                signal.field = score;
+            }
+        }
+        if let Some((ords, specificity)) = self.field_names.score(cleaned) {
+            for ord in ords {
+                if let Some(signal) = signals.get_mut(ord) {
+                    signal.field_match = specificity;
+                }
+            }
         }
         let head = self.heads.log_ratios(cleaned);
         let minor_head = self.minor_heads.log_ratios(cleaned);
@@ -573,6 +598,50 @@ mod tests {
             assert!(!r.source.trim().is_empty(), "{r:?} has a source");
             assert!(seen.insert(r.word.clone()), "{r:?} twice");
         }
+    }
+
+    #[test]
+    fn slash_aliases_spell_out_their_shared_head_or_field() {
+        use vocabulary::slash_parts;
+        assert_eq!(
+            slash_parts("市场/营销/拓展经理"),
+            ["市场经理", "营销经理", "拓展经理"]
+        );
+        assert_eq!(slash_parts("餐饮店长/经理"), ["餐饮店长", "餐饮经理"]);
+        assert_eq!(
+            slash_parts("自动控制工程师/技术员"),
+            ["自动控制工程师", "自动控制技术员"]
+        );
+        // No head to share: kept as written.
+        assert_eq!(slash_parts("汽车/摩托车工程师"), ["汽车", "摩托车工程师"]);
+        assert_eq!(
+            slash_parts("前台接待/总机/接待生"),
+            ["前台接待", "总机", "接待生"]
+        );
+        assert_eq!(slash_parts("c/c++"), ["c", "c++"]);
+    }
+
+    #[test]
+    fn a_definition_names_its_field_of_work() {
+        use vocabulary::field_clause;
+        assert_eq!(
+            field_clause("从事市场分析、产品宣传促销、生产经营决策咨询服务的专业人员。"),
+            "市场分析、产品宣传促销、生产经营决策咨询服务"
+        );
+        assert_eq!(
+            field_clause("使用油锯等采伐工具，进行伐木、打枝及造材的人员。"),
+            "伐木、打枝及造材"
+        );
+        assert_eq!(field_clause(""), "");
+    }
+
+    #[test]
+    fn a_name_without_its_role_head_is_its_field() {
+        use vocabulary::field_of;
+        assert_eq!(field_of("营销经理"), "营销");
+        assert_eq!(field_of("市场营销专业人员"), "市场营销");
+        assert_eq!(field_of("经理"), "经理");
+        assert_eq!(field_of("电焊工"), "电焊工");
     }
 
     #[test]

@@ -81,7 +81,8 @@ pub(super) fn normalize_key(text: &str) -> String {
     outside.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// Aliases are comma-separated; "a/b" aliases also name each part ("家政服务/保姆").
+/// Aliases are comma-separated; "a/b" aliases also name each part, a shared head or field
+/// spelled out ([`slash_parts`]: "市场/营销/拓展经理" → 市场经理, 营销经理, 拓展经理).
 pub(super) fn alias_keys(alias: &str) -> Vec<String> {
     let mut keys = Vec::new();
     for item in alias.split([',', '，']) {
@@ -89,15 +90,126 @@ pub(super) fn alias_keys(alias: &str) -> Vec<String> {
         let key = normalize_key(&item);
         if key.contains('/') {
             keys.extend(
-                key.split('/')
-                    .filter(|part| part.chars().count() >= 2)
-                    .map(str::to_string),
+                slash_parts(&key)
+                    .into_iter()
+                    .filter(|part| part.chars().count() >= 2),
             );
         }
         keys.push(key);
     }
     keys.retain(|k| !k.is_empty());
     keys
+}
+
+/// Words that end a title and name the role, not the field: what "a/b" aliases share.
+const ROLE_HEADS: &[&str] = &[
+    "工程师",
+    "技术员",
+    "技师",
+    "设计师",
+    "设计",
+    "经理",
+    "主管",
+    "总监",
+    "专员",
+    "助理",
+    "顾问",
+    "策划",
+    "研发",
+    "开发",
+    "运营",
+    "工艺师",
+    "分析师",
+    "跟单",
+    "会计",
+    "操作",
+    "执行",
+    "结算",
+    "研究员",
+    "经纪人",
+    "操盘手",
+    "负责人",
+    "工程",
+    "司机",
+    "客服",
+    "翻译",
+    "维修",
+    "店长",
+    "组长",
+    "拉长",
+    "领班",
+    "部长",
+    "专家",
+    "学徒",
+    "秘书",
+    "文员",
+    "督导",
+    "推广",
+    "销售",
+    "代表",
+    "规划",
+    "治理",
+    "检测",
+    "检验",
+    "管理",
+    "培训",
+    "讲师",
+    "分析",
+    "主任",
+];
+
+/// The role head a name ends with, when the rest (the field) keeps at least two characters.
+pub(super) fn role_head(name: &str) -> Option<&'static str> {
+    ROLE_HEADS
+        .iter()
+        .copied()
+        .filter(|h| name.ends_with(h) && name.chars().count() >= h.chars().count() + 2)
+        .max_by_key(|h| h.len())
+}
+
+/// The names an "a/b" alias stands for. A head shared by the parts is spelled out for each:
+/// "市场/营销/拓展经理" names 市场经理, 营销经理 and 拓展经理 (short fields before one long
+/// name); "餐饮店长/经理" names 餐饮店长 and 餐饮经理 (a name, then other heads for its field).
+/// Parts that fit neither reading are kept as written ("前台接待/总机/接待生").
+pub(super) fn slash_parts(key: &str) -> Vec<String> {
+    let parts: Vec<&str> = key.split('/').collect();
+    let (Some(first), Some(last)) = (parts.first().copied(), parts.last().copied()) else {
+        return Vec::new();
+    };
+    let len = |p: &str| p.chars().count();
+    let ascii = |p: &str| p.chars().any(|c| c.is_ascii_alphanumeric());
+    let short = len(first);
+    let fields_first = parts.len() >= 2
+        && !ascii(first)
+        && len(last) > short
+        && parts[..parts.len() - 1].iter().all(|p| len(p) == short);
+    if fields_first {
+        // The long name's head is what follows a field as long as the others.
+        let head: String = last.chars().skip(short).collect();
+        let known = ROLE_HEADS.contains(&head.as_str())
+            || role_head(&head).is_some_and(|h| len(&head) >= len(h) + 2);
+        if known {
+            return parts
+                .iter()
+                .map(|p| {
+                    if *p == last {
+                        p.to_string()
+                    } else {
+                        format!("{p}{head}")
+                    }
+                })
+                .collect();
+        }
+    }
+    let field = role_head(first).map(|h| &first[..first.len() - h.len()]);
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match field {
+            Some(field) if i > 0 && ROLE_HEADS.contains(p) => format!("{field}{p}"),
+            _ => p.to_string(),
+        })
+        .collect()
 }
 
 pub(super) struct Occupation {
@@ -222,4 +334,73 @@ pub(super) fn jieba_with<'a>(words: impl Iterator<Item = &'a str>) -> Jieba {
         }
     }
     jieba
+}
+
+/// Endings of a definition that name the kind of worker, not the field ("…的专业人员").
+const WORKER_ENDINGS: &[&str] = &[
+    "工作的专业人员",
+    "工作的工程技术人员",
+    "工作的技术人员",
+    "工作的人员",
+    "的工程技术人员",
+    "的专业技术人员",
+    "的技术人员",
+    "的专业人员",
+    "的工作人员",
+    "的人员",
+    "人员",
+];
+
+/// The field of work a CSCO definition names: "从事市场分析、产品宣传促销…的专业人员" →
+/// "市场分析、产品宣传促销…", the clause after the last 从事 / 进行 / 负责 / 担任.
+pub(super) fn field_clause(definition: &str) -> &str {
+    let mut text = definition
+        .trim()
+        .trim_end_matches(['。', '.', '；', ';', ' ']);
+    if let Some(ending) = WORKER_ENDINGS.iter().find(|e| text.ends_with(**e)) {
+        text = &text[..text.len() - ending.len()];
+    }
+    let start = ["从事", "进行", "负责", "担任"]
+        .iter()
+        .filter_map(|verb| text.rfind(verb).map(|i| i + verb.len()))
+        .max();
+    start.map_or(text, |i| &text[i..])
+}
+
+/// One key per occupation with a definition: the field of work it names.
+pub(super) fn field_keys(entries: &[Entry]) -> Vec<Key> {
+    entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.level == LEAF_LEVEL)
+        .map(|(ord, e)| Key {
+            text: normalize_key(field_clause(&e.definition)),
+            ord,
+            source: Source::Name,
+        })
+        .filter(|k| !k.text.is_empty())
+        .collect()
+}
+
+/// Heads the catalogue's own names end with ("…专业人员"), besides [`ROLE_HEADS`].
+const CATALOGUE_HEADS: &[&str] = &[
+    "工程技术人员",
+    "专业技术人员",
+    "专业人员",
+    "技术人员",
+    "人员",
+];
+
+/// A name without its role head: the field of work it names ("营销经理" → "营销",
+/// "市场营销专业人员" → "市场营销"); the name itself when it has no head.
+pub(super) fn field_of(name: &str) -> &str {
+    let catalogue = CATALOGUE_HEADS
+        .iter()
+        .copied()
+        .filter(|h| name.ends_with(h) && name.chars().count() >= h.chars().count() + 2)
+        .max_by_key(|h| h.len());
+    match catalogue.or_else(|| role_head(name)) {
+        Some(head) => &name[..name.len() - head.len()],
+        None => name,
+    }
 }
