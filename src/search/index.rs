@@ -11,6 +11,7 @@ use tantivy::{Index, IndexReader, IndexSettings, ReloadPolicy};
 /// Stored-document block size (tantivy's default is 16 KiB).
 const DOCSTORE_BLOCK_BYTES: usize = 4 * 1024;
 
+use super::filters::FilterCache;
 use super::schema::{build_schema, register_tokenizers, Fields};
 
 /// An open generation of the index, shared by every search.
@@ -21,11 +22,18 @@ use super::schema::{build_schema, register_tokenizers, Fields};
 /// in part and made no measurable difference.
 const DOC_STORE_CACHE_BLOCKS: usize = 2_048;
 
+/// Bytes of dense terms' bitsets kept (see `filters`): a bit per document, so 125 KB per term
+/// at a million documents; room for some 500 terms (common trades, destinations, "anywhere",
+/// home counties), more than a program of a million workers has dense.
+const FILTER_CACHE_BYTES: u64 = 64 << 20;
+
 pub struct LiveIndex {
     pub generation: u64,
     pub index: Index,
     pub reader: IndexReader,
     pub fields: Fields,
+    /// Dense filter terms' documents per segment of this index.
+    pub filters: FilterCache,
 }
 
 impl LiveIndex {
@@ -56,6 +64,7 @@ impl LiveIndex {
             index,
             reader,
             fields,
+            filters: FilterCache::new(FILTER_CACHE_BYTES),
         })
     }
 

@@ -1,11 +1,12 @@
 //! Matching in both directions (free-text search of openings is in `text_search`).
 //!
-//! One pass: tantivy applies the hard filters (availability, destination, wage, deadline) and
-//! the trade filter (the opening's trades and their reviewed stand-ins, see `relatedness`), and
-//! the collectors in `rank` score every document that passes from the index's `rank` column
-//! with the same function `score::score_pair` uses, keeping the best `limit`. Only those are
-//! read from the document store, and `score_pair` writes their explanations. Ties break on id,
-//! so the order is deterministic.
+//! The hard filters (availability, destination, wage, deadline) and the trade filter (the
+//! opening's trades and their reviewed stand-ins, see `relatedness`) admit documents, and
+//! `rank` scores those from the index's `rank` column with the same function
+//! `score::score_pair` uses, keeping the best `limit` (candidates: filters as cached bitsets,
+//! scored best bound first; matches: a tantivy query and collector). Only those are read from
+//! the document store, and `score_pair` writes their explanations. Ties break on id, so the
+//! order is deterministic.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
@@ -25,9 +26,10 @@ use utoipa::ToSchema;
 
 use super::columns::{code_number, term_hash};
 use super::documents::{OpeningDoc, WorkerDoc};
+use super::filters::Filter;
 use super::index::LiveIndex;
 use super::profile::{OpeningProfile, TitleWord};
-use super::rank::{CandidateQuestion, CandidateRanker, MatchQuestion, MatchRanker, WordScores};
+use super::rank::{rank_candidates, CandidateQuestion, MatchQuestion, MatchRanker, WordScores};
 use super::relatedness::{group_prefix, Relatedness, MIN_FIT, UNIT_GROUP_FIT, WORKER_GROUP_FIT};
 use super::schema::{day_number, Fields};
 use super::score::{equity_factor, merged_skills, SkillInputs};
@@ -173,18 +175,6 @@ pub fn worker_trade_terms(codes: &[String], related: &Relatedness) -> Vec<String
     terms
 }
 
-/// Should-clauses scoring the title words found in the worker's notes (see `WordScores`).
-fn title_word_clauses(f: &Fields, words: &[TitleWord], scores: WordScores) -> Vec<Clause> {
-    words
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            let terms = w.terms.iter().map(|t| term(f.notes_zh, t)).collect();
-            boosted(any_of(terms), scores.clause_score(i))
-        })
-        .collect()
-}
-
 /// Which of `docs` match `query`. Each segment's scorer seeks the given documents in order,
 /// so the cost follows the list, not the posting lists.
 fn matching_docs(
@@ -293,9 +283,87 @@ pub fn prepare_opening(live: &LiveIndex, o: &mut OpeningDoc, reader: &dyn ReadsT
     }
 }
 
-/// The query of the workers an opening may rank: the hard filters and the trade filter as
-/// must-clauses, the title's words in the workers' notes as should-clauses (see `WordScores`).
-/// The raw-engine baseline of the bench runs the same query into a plain `TopDocs`.
+/// What admits a worker among an opening's candidates, in one place: the trade terms, the
+/// hard filters and the title's words in the notes. `candidates` ranks from the parts (the
+/// trade walked, the filters as cached bitsets); the bench's raw-engine baseline runs the same
+/// parts as one tantivy query (`query`).
+pub struct CandidateFilters {
+    trades: Vec<String>,
+    regions: Vec<String>,
+    wage_max: i64,
+    start_day: i64,
+    home: Option<String>,
+    words: Vec<Vec<String>>,
+}
+
+impl CandidateFilters {
+    pub fn of(
+        o: &OpeningDoc,
+        profile: &OpeningProfile,
+        home_scope: Option<&str>,
+        related: &Relatedness,
+    ) -> CandidateFilters {
+        let mut regions: Vec<String> = RegionCode::parse(&o.work_region)
+            .map(|r| r.lineage())
+            .unwrap_or_default();
+        regions.push("*".into());
+        CandidateFilters {
+            trades: opening_trade_terms(profile, related),
+            regions,
+            wage_max: i64::from(o.wage_max),
+            start_day: day_number(o.start_date),
+            home: home_scope.map(str::to_string),
+            words: profile
+                .title_words
+                .iter()
+                .map(|w| w.terms.clone())
+                .collect(),
+        }
+    }
+
+    /// A trade that can fit, and the hard filters: a worker, who accepts the work region (or
+    /// anywhere), asks at most the wage offered, is available by the start, and is from the
+    /// officer's region when scoped.
+    fn filters(&self, f: &Fields) -> Vec<Filter> {
+        let mut out = vec![
+            Filter::any_term(f.occupation, self.trades.iter().cloned()),
+            Filter::any_term(f.kind, ["worker".to_string()]),
+            Filter::any_term(f.region, self.regions.iter().cloned()),
+            Filter::I64In(f.wage, i64::MIN, self.wage_max),
+            Filter::I64In(f.day, i64::MIN, self.start_day),
+        ];
+        if let Some(home) = &self.home {
+            out.push(Filter::any_term(f.home, [home.clone()]));
+        }
+        out
+    }
+
+    /// All of it as one tantivy query: the filters as must-clauses, the title's words in the
+    /// notes as should-clauses scoring as `WordScores` says (the raw-engine baseline).
+    pub fn query(&self, f: &Fields) -> BooleanQuery {
+        let mut clauses = Vec::new();
+        for hard in self.filters(f) {
+            clauses.push(filter(match hard {
+                Filter::AnyTerm(field, terms) => {
+                    any_of(terms.iter().map(|t| term(field, t)).collect())
+                }
+                Filter::I64In(field, lo, hi) => {
+                    i64_range(field, Bound::Included(lo), Bound::Included(hi))
+                }
+            }));
+        }
+        let scores = WordScores::for_words(self.words.len());
+        clauses.extend(self.words.iter().enumerate().map(|(i, terms)| {
+            boosted(
+                any_of(terms.iter().map(|t| term(f.notes_zh, t)).collect()),
+                scores.clause_score(i),
+            )
+        }));
+        BooleanQuery::new(clauses)
+    }
+}
+
+/// The query of the workers an opening may rank (see `CandidateFilters::query`).
 pub fn candidate_query(
     f: &Fields,
     o: &OpeningDoc,
@@ -303,40 +371,7 @@ pub fn candidate_query(
     home_scope: Option<&str>,
     related: &Relatedness,
 ) -> BooleanQuery {
-    let mut regions: Vec<Term> = RegionCode::parse(&o.work_region)
-        .map(|r| r.lineage())
-        .unwrap_or_default()
-        .iter()
-        .map(|r| term(f.region, r))
-        .collect();
-    regions.push(term(f.region, "*"));
-    let mut clauses = vec![
-        filter(Box::new(TermQuery::new(
-            term(f.kind, "worker"),
-            IndexRecordOption::Basic,
-        ))),
-        filter(trades_for_opening(profile, related).query(f.occupation)),
-        filter(any_of(regions)),
-        filter(i64_range(
-            f.wage,
-            Bound::Unbounded,
-            Bound::Included(i64::from(o.wage_max)),
-        )),
-        filter(i64_range(
-            f.day,
-            Bound::Unbounded,
-            Bound::Included(day_number(o.start_date)),
-        )),
-    ];
-    if let Some(scope) = home_scope {
-        clauses.push(filter(Box::new(TermQuery::new(
-            term(f.home, scope),
-            IndexRecordOption::Basic,
-        ))));
-    }
-    let scores = WordScores::for_words(profile.title_words.len());
-    clauses.extend(title_word_clauses(f, &profile.title_words, scores));
-    BooleanQuery::new(clauses)
+    CandidateFilters::of(o, profile, home_scope, related).query(f)
 }
 
 /// Ranked available workers for an opening prepared by `profile::prepare`. `home_scope`
@@ -358,7 +393,7 @@ pub fn candidates(
     }
     let profile = OpeningProfile::of(o);
     let words = WordScores::for_words(profile.title_words.len());
-    let query = candidate_query(f, o, &profile, home_scope, &ranking.related);
+    let admits = CandidateFilters::of(o, &profile, home_scope, &ranking.related);
     let question = Arc::new(CandidateQuestion {
         ranking: ranking.clone(),
         targets: profile
@@ -369,10 +404,13 @@ pub fn candidates(
         requirements: profile.requirements.clone(),
         today: day_number(today),
         words,
+        filters: admits.filters(f),
+        notes: f.notes_zh,
+        title_words: admits.words.clone(),
         limit,
     });
     let searcher = live.reader.searcher();
-    let (passed_filters, top) = searcher.search(&query, &CandidateRanker(question))?;
+    let (passed_filters, top) = rank_candidates(&searcher, &question, &live.filters)?;
     // The words found, for the answers only: from the query's score, or looked up again.
     let looked_up = match words {
         WordScores::Mask => HashMap::new(),
@@ -862,6 +900,62 @@ mod tests {
                 .map(|m| (m.score, m.opening_id))
                 .collect();
             assert_eq!(got, expected, "worker {}", w.id);
+        }
+    }
+
+    #[test]
+    fn segments_and_deletions_count_and_rank_as_the_engine_and_every_pair_do() {
+        let (mut workers, openings) = world();
+        let live = LiveIndex::empty().unwrap();
+        let mut writer: tantivy::IndexWriter =
+            live.index.writer_with_num_threads(1, 15_000_000).unwrap();
+        writer.set_merge_policy(Box::new(tantivy::merge_policy::NoMergePolicy));
+        let f = live.fields;
+        for part in workers.chunks(250) {
+            for w in part {
+                writer.add_document(worker_document(&f, w)).unwrap();
+            }
+            writer.commit().unwrap();
+        }
+        for o in &openings {
+            writer.add_document(opening_document(&f, o)).unwrap();
+        }
+        // Some workers leave, one gains years: deleted documents stay in their segments.
+        for id in (1..600).step_by(9) {
+            writer.delete_term(term(f.key, &format!("w:{id}")));
+        }
+        workers.retain(|w| (w.id - 1) % 9 != 0);
+        let w = workers.iter_mut().find(|w| w.id == 5).unwrap();
+        w.skills[0].years = 30.0;
+        writer.delete_term(term(f.key, "w:5"));
+        writer.add_document(worker_document(&f, w)).unwrap();
+        writer.commit().unwrap();
+        live.reader.reload().unwrap();
+        let searcher = live.reader.searcher();
+        assert!(searcher.segment_readers().len() >= 3);
+        let ranking = ranking();
+        for o in &openings {
+            let profile = OpeningProfile::of(o);
+            let mut expected: Vec<(f32, i64)> = workers
+                .iter()
+                .filter_map(|w| {
+                    let words = words_in_notes(o, w);
+                    super::super::score::score_pair(&profile, o, w, &words, today(), &ranking)
+                        .map(|e| (e.score.total, w.id))
+                })
+                .collect();
+            expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let query = candidate_query(&f, o, &profile, None, &ranking.related);
+            let engine = searcher.search(&query, &tantivy::collector::Count).unwrap();
+            // Twice: the second answers from the filters kept by the first.
+            for _ in 0..2 {
+                let got = candidates(&live, o, None, today(), &ranking, 20).unwrap();
+                assert_eq!(got.passed_filters, expected.len(), "{}", o.title);
+                assert_eq!(got.passed_filters, engine, "{}", o.title);
+                let got: Vec<(f32, i64)> =
+                    got.items.iter().map(|c| (c.score, c.worker_id)).collect();
+                assert_eq!(got, expected[..20.min(expected.len())], "{}", o.title);
+            }
         }
     }
 

@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod columns;
 pub mod documents;
+pub mod filters;
 pub mod index;
 pub mod indexer;
 pub mod matcher;

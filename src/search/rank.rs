@@ -1,12 +1,16 @@
-//! Ranking in one pass: tantivy collectors that score every document passing the query's
-//! filters from its `rank` column (see `columns`) with `score::score_match`, the function the
-//! explanations use, and keep the best `limit` of each segment. Only those are read from the
+//! Ranking from the `rank` column (see `columns`) with `score::score_match`, the function the
+//! explanations use, keeping the best `limit` of each segment. Only those are read from the
 //! document store afterwards, to be explained.
 //!
-//! The query's score carries the text part: each of the opening's title words is a should-clause
-//! on the workers' notes whose constant score is a power of two, so a document's score is the
-//! set of title words its notes contain (see `WordScores`). Openings carry their title words'
-//! hashes in the column instead, and a worker's note words are compared with them.
+//! Candidates of an opening (`rank_candidates`): the workers passing the filters are found
+//! as bitsets (see `filters`) and counted, then scored best static bound first, so the many who
+//! cannot enter the list are never scored. Matches for a worker (`MatchRanker`): a tantivy
+//! collector scoring every opening the query admits.
+//!
+//! The text part: each of the opening's title words scores a power of two when a worker's notes
+//! contain it, so a worker's query score is the set of title words found (see `WordScores`),
+//! as the raw engine's query with one should-clause per word scores it. Openings carry their
+//! title words' hashes in the column instead, and a worker's note words are compared with them.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -14,9 +18,11 @@ use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::schema::Field;
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
-use super::columns::{bound_of, code_text, OpeningColumns, WorkerColumns};
+use super::columns::{bound_of, code_text, equity_of, OpeningColumns, WorkerColumns};
+use super::filters::{DocBits, Filter, FilterCache};
 use super::relatedness::MIN_FIT;
 use super::score::{score_bound, score_match, Ranking, SkillInputs, TITLE_WORDS_COUNTED};
 use crate::domain::requirements::Requirements;
@@ -257,6 +263,12 @@ pub struct CandidateQuestion {
     /// Day number of today.
     pub today: i64,
     pub words: WordScores,
+    /// What a worker must pass: a fitting trade and the hard filters (see `filters`).
+    pub filters: Vec<Filter>,
+    /// The workers' notes field, and title word `i`'s terms in it: found, it scores
+    /// `words.clause_score(i)`.
+    pub notes: Field,
+    pub title_words: Vec<Vec<String>>,
     pub limit: usize,
 }
 
@@ -264,62 +276,6 @@ impl CandidateQuestion {
     /// The best role weight of any target: no worker's weighted fit is higher.
     fn best_fit(&self) -> f32 {
         self.targets.iter().map(|(_, w)| *w).fold(0.0, f32::max)
-    }
-}
-
-/// Top `limit` workers for an opening, and how many passed (had a fitting trade).
-pub struct CandidateRanker(pub Arc<CandidateQuestion>);
-
-pub struct CandidateSegment {
-    q: Arc<CandidateQuestion>,
-    segment: SegmentOrdinal,
-    /// Score bounds by (title words found, bound value), filled as met.
-    bounds: Vec<f32>,
-    best_fit: f32,
-    bound: Column<u64>,
-    rank: Column<u64>,
-    ids: Column<i64>,
-    memo: FitMemo,
-    worker: WorkerColumns,
-    top: TopK,
-    passed: usize,
-}
-
-impl Collector for CandidateRanker {
-    type Fruit = (usize, Vec<Ranked>);
-    type Child = CandidateSegment;
-
-    fn for_segment(
-        &self,
-        segment: SegmentOrdinal,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<CandidateSegment> {
-        let (rank, ids) = columns(reader)?;
-        let bound = reader
-            .fast_fields()
-            .column_opt::<u64>(BOUND_FIELD)?
-            .unwrap_or_else(|| Column::build_empty_column(reader.max_doc()));
-        Ok(CandidateSegment {
-            q: self.0.clone(),
-            segment,
-            bounds: Vec::new(),
-            best_fit: self.0.best_fit(),
-            bound,
-            rank,
-            ids,
-            memo: FitMemo::new(self.0.targets.len()),
-            worker: WorkerColumns::default(),
-            top: TopK::new(self.0.limit),
-            passed: 0,
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        true
-    }
-
-    fn merge_fruits(&self, fruits: Vec<(usize, Vec<Ranked>)>) -> tantivy::Result<Self::Fruit> {
-        Ok(merge(fruits, self.0.limit))
     }
 }
 
@@ -331,37 +287,171 @@ fn merge(fruits: Vec<(usize, Vec<Ranked>)>, limit: usize) -> (usize, Vec<Ranked>
     (passed, all)
 }
 
-impl SegmentCollector for CandidateSegment {
-    type Fruit = (usize, Vec<Ranked>);
+/// Bound keys: (title words counted, 0..=TITLE_WORDS_COUNTED) × (`rank_bound` value, 4 bits).
+const BOUND_KEYS: usize = (TITLE_WORDS_COUNTED + 1) * 16;
 
-    fn collect(&mut self, doc: DocId, score: Score) {
-        let q = &*self.q;
-        let words = q.words.found(score);
-        // The query admits exactly the workers with a fitting trade: every one has passed.
-        self.passed += 1;
-        // Once the heap is full, a worker whose best possible score cannot reach it is skipped
-        // without reading its skills.
+/// Ranks the candidates of one opening over every segment, in parallel on the searcher's
+/// executor: the workers that pass every one of `q.filters` (term filters as bitsets from
+/// `cache`, then the ranges per document) are counted, then scored best bound first until no
+/// remaining worker's bound can enter the list. The list is the same as scoring every worker
+/// that passes (`TopK` keeps a total order, whatever order it is offered in); what the order
+/// saves is scoring the many who cannot enter.
+pub fn rank_candidates(
+    searcher: &Searcher,
+    q: &Arc<CandidateQuestion>,
+    cache: &FilterCache,
+) -> tantivy::Result<(usize, Vec<Ranked>)> {
+    let fruits = searcher.index().search_executor().map(
+        |(ord, reader)| rank_segment(ord as SegmentOrdinal, reader, q, cache),
+        searcher.segment_readers().iter().enumerate(),
+    )?;
+    Ok(merge(fruits, q.limit))
+}
+
+fn rank_segment(
+    ord: SegmentOrdinal,
+    reader: &SegmentReader,
+    q: &Arc<CandidateQuestion>,
+    cache: &FilterCache,
+) -> tantivy::Result<(usize, Vec<Ranked>)> {
+    let mut seg = CandidateSegment::new(q.clone(), ord, reader)?;
+    let mut admitted = DocBits::full(reader.max_doc());
+    let mut ranges = Vec::new();
+    for filter in &q.filters {
+        match filter {
+            Filter::AnyTerm(field, terms) => {
+                admitted.intersect_with(&cache.any_term(reader, *field, terms)?);
+            }
+            Filter::I64In(field, lo, hi) => {
+                let name = reader.schema().get_field_name(*field);
+                let column = reader.fast_fields().column_opt::<i64>(name)?;
+                let Some(column) = column else {
+                    return Ok((0, Vec::new()));
+                };
+                ranges.push((column, *lo..=*hi));
+            }
+        }
+    }
+    let words = q
+        .title_words
+        .iter()
+        .map(|terms| cache.any_term(reader, q.notes, terms))
+        .collect::<tantivy::Result<Vec<_>>>()?;
+    let alive = reader.alive_bitset();
+    // The passing workers by bound key, each with its query score (the title words found, as
+    // the raw engine's query scores them: see `WordScores`).
+    let mut buckets: Vec<Vec<(DocId, Score)>> = vec![Vec::new(); BOUND_KEYS];
+    let mut passed = 0;
+    for doc in admitted.iter() {
+        if alive.is_some_and(|a| !a.is_alive(doc))
+            || !ranges
+                .iter()
+                .all(|(column, range)| column.values_for_doc(doc).any(|v| range.contains(&v)))
+        {
+            continue;
+        }
+        passed += 1;
+        let mut score: Score = 0.0;
+        for (i, w) in words.iter().enumerate() {
+            if w.contains(doc) {
+                score += q.words.clause_score(i);
+            }
+        }
+        buckets[seg.key(doc, score)].push((doc, score));
+    }
+    let bounds: Vec<f32> = (0..BOUND_KEYS).map(|k| seg.bound(k, 1.0)).collect();
+    let mut keys: Vec<usize> = (0..BOUND_KEYS)
+        .filter(|k| !buckets[*k].is_empty())
+        .collect();
+    keys.sort_by(|a, b| bounds[*b].total_cmp(&bounds[*a]));
+    for k in keys {
+        if seg.top.threshold().is_some_and(|t| bounds[k] < t) {
+            // Sorted by bound: no later bucket can enter either.
+            break;
+        }
+        for &(doc, score) in &buckets[k] {
+            seg.rank(doc, score, k, bounds[k]);
+        }
+    }
+    Ok((passed, seg.top.into_vec()))
+}
+
+struct CandidateSegment {
+    q: Arc<CandidateQuestion>,
+    segment: SegmentOrdinal,
+    best_fit: f32,
+    bound: Column<u64>,
+    rank: Column<u64>,
+    ids: Column<i64>,
+    memo: FitMemo,
+    worker: WorkerColumns,
+    top: TopK,
+}
+
+impl CandidateSegment {
+    fn new(
+        q: Arc<CandidateQuestion>,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<CandidateSegment> {
+        let (rank, ids) = columns(reader)?;
+        let bound = reader
+            .fast_fields()
+            .column_opt::<u64>(BOUND_FIELD)?
+            .unwrap_or_else(|| Column::build_empty_column(reader.max_doc()));
+        Ok(CandidateSegment {
+            best_fit: q.best_fit(),
+            memo: FitMemo::new(q.targets.len()),
+            top: TopK::new(q.limit),
+            q,
+            segment,
+            bound,
+            rank,
+            ids,
+            worker: WorkerColumns::default(),
+        })
+    }
+
+    /// A worker's bound key: the title words its query score counts and its `rank_bound`
+    /// (unknown: the loosest bound).
+    #[inline]
+    fn key(&self, doc: DocId, score: Score) -> usize {
+        let words = self.q.words.found(score).min(TITLE_WORDS_COUNTED);
+        let value = self.bound.first(doc).unwrap_or(u64::MAX) & 0b1111;
+        words * 16 + value as usize
+    }
+
+    /// The most any worker of bound key `key` with an equity factor of `equity` at most can
+    /// score.
+    fn bound(&self, key: usize, equity: f32) -> f32 {
+        let (step, certified) = bound_of((key % 16) as u64);
+        score_bound(
+            step,
+            certified,
+            self.best_fit,
+            key / 16,
+            &self.q.requirements,
+            equity,
+            &self.q.ranking.weights,
+        )
+    }
+
+    /// Scores a passing worker of bound key `key` (whose best possible score is `bound`) and
+    /// offers it, unless the list is full and the bound cannot reach it: then its skills are
+    /// not even read. Most workers have no equity factor, and the bound with their own (the
+    /// first value of the column) leaves out most of a full bucket for one read.
+    fn rank(&mut self, doc: DocId, score: Score, key: usize, bound: f32) {
         if let Some(threshold) = self.top.threshold() {
-            let value = self.bound.first(doc).unwrap_or(u64::MAX) & 0b1111;
-            let key = words.min(TITLE_WORDS_COUNTED) * 16 + value as usize;
-            if self.bounds.len() <= key {
-                self.bounds.resize(key + 1, f32::NAN);
+            if bound < threshold {
+                return;
             }
-            if self.bounds[key].is_nan() {
-                let (step, certified) = bound_of(value);
-                self.bounds[key] = score_bound(
-                    step,
-                    certified,
-                    self.best_fit,
-                    words,
-                    &q.requirements,
-                    &q.ranking.weights,
-                );
-            }
-            if self.bounds[key] < threshold {
+            let equity = self.rank.values_for_doc(doc).next().and_then(equity_of);
+            if equity.is_some_and(|e| self.bound(key, e) < threshold) {
                 return;
             }
         }
+        let q = &*self.q;
+        let words = q.words.found(score);
         self.worker.read(self.rank.values_for_doc(doc));
         let mut best: Option<f32> = None;
         for skill in &self.worker.skills {
@@ -400,10 +490,6 @@ impl SegmentCollector for CandidateSegment {
                 score,
             );
         }
-    }
-
-    fn harvest(self) -> Self::Fruit {
-        (self.passed, self.top.into_vec())
     }
 }
 

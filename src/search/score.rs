@@ -323,9 +323,10 @@ pub fn score_match(
 }
 
 /// The most `score_match` can give any skill of a worker whose skills reach experience step
-/// `step` at most and of which one is certified when `certified`, at a fit of `fit` at most.
-/// Every part is monotone in the fit and the step and the parts are added in the same order,
-/// so this bounds the score to the bit (see `rank`, which skips workers that cannot enter).
+/// `step` at most and of which one is certified when `certified`, at a fit of `fit` at most,
+/// with an equity factor of `equity` at most. Every part is monotone in the fit, the step and
+/// the equity and the parts are added in the same order, so this bounds the score to the bit
+/// (see `rank`, which skips workers that cannot enter).
 #[inline]
 pub fn score_bound(
     step: usize,
@@ -333,6 +334,7 @@ pub fn score_bound(
     fit: f32,
     title_words: usize,
     requirements: &Requirements,
+    equity: f32,
     weights: &MatchWeights,
 ) -> f32 {
     let occupation = points(weights.occupation * fit);
@@ -349,7 +351,7 @@ pub fn score_bound(
     } else {
         0.0
     };
-    band + recent_training + weights.equity + WITHIN_STEP
+    band + recent_training + weights.equity * equity + WITHIN_STEP
 }
 
 /// Exact score of a worker for an opening, with its explanation. `title_words` are the indexes
@@ -670,9 +672,33 @@ mod tests {
                                     best_fit,
                                     words,
                                     &requirements,
+                                    1.0,
                                     &weights,
                                 );
                                 assert!(bound >= total, "{bound} < {total} for {skill:?} {fit}");
+                            }
+                            // The worker's own equity bounds as tightly, to the bit.
+                            for equity in [0.0, 0.6, 1.0] {
+                                let total = score_match(
+                                    skill,
+                                    fit,
+                                    words,
+                                    &requirements,
+                                    equity,
+                                    today,
+                                    &weights,
+                                )
+                                .total;
+                                let bound = score_bound(
+                                    step,
+                                    skill.certified,
+                                    fit,
+                                    words,
+                                    &requirements,
+                                    equity,
+                                    &weights,
+                                );
+                                assert!(bound >= total, "{bound} < {total} at equity {equity}");
                             }
                         }
                     }
