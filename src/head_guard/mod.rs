@@ -33,7 +33,10 @@ use crate::error::{ApiError, ErrorCode};
 
 mod parse;
 
-use parse::{check_head, has_head_end, ChunkStep, Chunked, Framing, HeadCheck, LanguageScan};
+use parse::{
+    check_head, has_head_end, ChunkStep, Chunked, Framing, HeadCheck, LanguageScan,
+    MAX_REQUEST_LINE_BYTES,
+};
 pub use parse::{MAX_HEAD_BYTES, MAX_TARGET_BYTES};
 
 /// How far the guard reads through a refused head to find its `Accept-Language` and its end.
@@ -207,10 +210,6 @@ impl<T> HeadGuard<T> {
             shut_down: false,
         }
     }
-
-    pub fn get_ref(&self) -> &T {
-        &self.io
-    }
 }
 
 impl<T: AsyncRead + Unpin> HeadGuard<T> {
@@ -237,6 +236,21 @@ impl<T: AsyncRead + Unpin> HeadGuard<T> {
         self.state = State::Draining { drained: 0 };
     }
 
+    /// Refuses the head in `pending`, in the language found in what of it came.
+    fn refuse_pending(&mut self, refusal: Refusal) {
+        let mut scan = LanguageScan::default();
+        scan.feed(&self.pending);
+        self.refuse(refusal, scan.found);
+    }
+
+    /// Refuses the head being skipped, in the language found on the way.
+    fn refuse_skipped(&mut self) {
+        if let State::Skipping { refusal, scan, .. } = &mut self.state {
+            let (refusal, found) = (*refusal, scan.found.take());
+            self.refuse(refusal, found);
+        }
+    }
+
     /// Whether the head deadline has passed; registers the waker otherwise.
     fn deadline_passed(&mut self, cx: &mut Context<'_>) -> bool {
         self.deadline
@@ -247,28 +261,21 @@ impl<T: AsyncRead + Unpin> HeadGuard<T> {
     /// Swallows what the client sends after a refusal; `Ready` once it is done or gone.
     fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         loop {
-            let State::Draining { drained } = &mut self.state else {
+            let State::Draining { drained } = self.state else {
                 return Poll::Ready(());
             };
-            if self.eof || *drained > MAX_DRAINED_BYTES {
+            if self.eof || drained > MAX_DRAINED_BYTES {
                 return Poll::Ready(());
             }
-            let mut scratch = [0u8; READ_CHUNK];
-            let mut buf = ReadBuf::new(&mut scratch);
-            match Pin::new(&mut self.io).poll_read(cx, &mut buf) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Err(_)) => {
-                    self.eof = true;
-                    return Poll::Ready(());
-                }
-                Poll::Ready(Ok(())) => {
-                    let n = buf.filled().len();
-                    if n == 0 {
-                        self.eof = true;
-                    }
-                    *drained += n;
-                }
-            }
+            let Ok(n) = ready!(self.read_more(cx)) else {
+                self.eof = true;
+                return Poll::Ready(());
+            };
+            // Only what was just read: the stand-in may not all be handed on yet.
+            self.pending.truncate(self.cleared);
+            self.state = State::Draining {
+                drained: drained + n,
+            };
         }
     }
 }
@@ -299,8 +306,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for HeadGuard<T> {
                     let check = if this.pending.is_empty() {
                         HeadCheck::Partial
                     } else if has_head_end(&this.pending, *checked)
-                        || this.pending.len() > MAX_HEAD_BYTES
-                        || this.pending.len() > MAX_TARGET_BYTES + 32
+                        || this.pending.len() > MAX_REQUEST_LINE_BYTES
                     {
                         check_head(&this.pending)
                     } else {
@@ -318,26 +324,16 @@ impl<T: AsyncRead + Unpin> AsyncRead for HeadGuard<T> {
                                 Framing::Unknown => State::Aside,
                             };
                         }
-                        HeadCheck::Refused(Refusal::Malformed) => {
-                            let mut scan = LanguageScan::default();
-                            scan.feed(&this.pending);
-                            this.refuse(Refusal::Malformed, scan.found);
-                        }
-                        HeadCheck::Refused(refusal) if has_head_end(&this.pending, 0) => {
-                            let mut scan = LanguageScan::default();
-                            scan.feed(&this.pending);
-                            this.refuse(refusal, scan.found);
+                        // Bytes that are not HTTP have no end to look for.
+                        HeadCheck::Refused(refusal)
+                            if refusal == Refusal::Malformed || has_head_end(&this.pending, 0) =>
+                        {
+                            this.refuse_pending(refusal);
                         }
                         HeadCheck::Refused(refusal) => {
                             let mut scan = LanguageScan::default();
                             scan.feed(&this.pending);
-                            let mut tail = [0u8; 3];
-                            let end = this.pending.len();
-                            for (k, slot) in tail.iter_mut().enumerate() {
-                                if end + k >= 3 {
-                                    *slot = this.pending[end + k - 3];
-                                }
-                            }
+                            let tail = last_three([0; 3], &this.pending);
                             let skipped = this.pending.len();
                             this.pending.clear();
                             this.state = State::Skipping {
@@ -367,9 +363,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for HeadGuard<T> {
                                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                                 Poll::Pending => {
                                     if this.deadline_passed(cx) {
-                                        let mut scan = LanguageScan::default();
-                                        scan.feed(&this.pending);
-                                        this.refuse(Refusal::Timeout, scan.found);
+                                        this.refuse_pending(Refusal::Timeout);
                                         continue;
                                     }
                                     return Poll::Pending;
@@ -379,30 +373,26 @@ impl<T: AsyncRead + Unpin> AsyncRead for HeadGuard<T> {
                     }
                 }
                 State::Skipping {
-                    refusal,
                     skipped,
                     tail,
                     scan,
+                    ..
                 } => {
-                    let refusal = *refusal;
                     if !this.pending.is_empty() {
                         let mut joined = tail.to_vec();
                         joined.extend_from_slice(&this.pending);
                         scan.feed(&this.pending);
                         *skipped += this.pending.len();
-                        let end = joined.len();
-                        tail.copy_from_slice(&joined[end - 3..]);
+                        *tail = last_three(*tail, &this.pending);
                         let ended = has_head_end(&joined, 0);
                         this.pending.clear();
                         if ended || *skipped > MAX_SKIPPED_BYTES {
-                            let found = scan.found.take();
-                            this.refuse(refusal, found);
+                            this.refuse_skipped();
                             continue;
                         }
                     }
                     if this.eof {
-                        let found = scan.found.take();
-                        this.refuse(refusal, found);
+                        this.refuse_skipped();
                         continue;
                     }
                     match this.read_more(cx) {
@@ -410,11 +400,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for HeadGuard<T> {
                         Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                         Poll::Pending => {
                             if this.deadline_passed(cx) {
-                                let State::Skipping { scan, .. } = &mut this.state else {
-                                    unreachable!("state checked above");
-                                };
-                                let found = scan.found.take();
-                                this.refuse(refusal, found);
+                                this.refuse_skipped();
                                 continue;
                             }
                             return Poll::Pending;
@@ -485,6 +471,15 @@ impl<T: AsyncRead + Unpin> AsyncRead for HeadGuard<T> {
             }
         }
     }
+}
+
+/// The last three bytes of `before` followed by `bytes`: enough to see a head's end that
+/// straddles two reads.
+fn last_three(before: [u8; 3], bytes: &[u8]) -> [u8; 3] {
+    let mut joined = before.to_vec();
+    joined.extend_from_slice(&bytes[bytes.len().saturating_sub(3)..]);
+    let end = joined.len();
+    [joined[end - 3], joined[end - 2], joined[end - 1]]
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> AsyncWrite for HeadGuard<T> {

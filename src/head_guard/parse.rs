@@ -6,6 +6,9 @@ use super::Refusal;
 /// Longest request target (path and query) taken; nginx's default line buffer is 8 KiB, and no
 /// page or API call here comes near this.
 pub const MAX_TARGET_BYTES: usize = 16 * 1024;
+/// A request line longer than this holds a target over the limit (method, spaces and version
+/// take the rest).
+pub const MAX_REQUEST_LINE_BYTES: usize = MAX_TARGET_BYTES + 32;
 /// Largest request head (request line and headers) taken, below actix's own 128 KiB.
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 /// actix's parser takes at most 96 headers.
@@ -42,7 +45,7 @@ pub(super) fn check_head(bytes: &[u8]) -> HeadCheck {
     match req.parse(bytes) {
         Ok(httparse::Status::Partial) => {
             let line_end = memchr(b'\n', bytes);
-            if line_end.map_or(bytes.len(), |end| end) > MAX_TARGET_BYTES + 32 {
+            if line_end.map_or(bytes.len(), |end| end) > MAX_REQUEST_LINE_BYTES {
                 HeadCheck::Refused(Refusal::TargetTooLong)
             } else if bytes.len() > MAX_HEAD_BYTES {
                 HeadCheck::Refused(Refusal::HeadTooLarge)
