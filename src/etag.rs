@@ -5,13 +5,14 @@
 
 use actix_web::body::{self, BodySize, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::HttpResponse;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
+use crate::input::is_json;
 
 /// The strong ETag of a body.
 pub fn etag_of(body: &[u8]) -> String {
@@ -66,23 +67,6 @@ fn opaque(tag: &str) -> &str {
     tag.strip_prefix('"')
         .and_then(|t| t.strip_suffix('"'))
         .unwrap_or(tag)
-}
-
-fn is_json(headers: &HeaderMap) -> bool {
-    let Some(ct) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    let essence = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Headers a 304 repeats from the 200 it stands for (RFC 9110, 15.4.5).
@@ -179,7 +163,7 @@ mod tests {
 
     #[test]
     fn json_types() {
-        let mut h = HeaderMap::new();
+        let mut h = header::HeaderMap::new();
         assert!(!is_json(&h));
         h.insert(
             header::CONTENT_TYPE,

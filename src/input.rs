@@ -51,9 +51,10 @@ impl<T> Deref for Json<T> {
     }
 }
 
-fn is_json(req: &HttpRequest) -> bool {
-    let Some(ct) = req
-        .headers()
+/// Whether a body is JSON by its `Content-Type` (`application/json` or any `+json` type); the
+/// JSON extractor asks it of requests, the ETag middleware of answers.
+pub fn is_json(headers: &header::HeaderMap) -> bool {
+    let Some(ct) = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
     else {
@@ -77,7 +78,7 @@ where
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json = is_json(req);
+        let json = is_json(req.headers());
         let bytes = Bytes::from_request(req, payload);
         Box::pin(async move {
             if !json {

@@ -847,24 +847,34 @@ mod tests {
             .collect()
     }
 
+    /// The candidates of `o` as scoring every worker one by one ranks them (best first, then by id).
+    fn every_pair_ranked(
+        workers: &[WorkerDoc],
+        o: &OpeningDoc,
+        ranking: &Ranking,
+    ) -> Vec<(f32, i64)> {
+        let profile = OpeningProfile::of(o);
+        let mut ranked: Vec<(f32, i64)> = workers
+            .iter()
+            .filter_map(|w| {
+                let words = words_in_notes(o, w);
+                super::super::score::score_pair(&profile, o, w, &words, today(), ranking)
+                    .map(|e| (e.score.total, w.id))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranked
+    }
+
     #[test]
     fn one_pass_ranks_exactly_as_scoring_every_pair() {
         let (workers, openings) = world();
         let live = index_of(&workers, &openings);
         let ranking = ranking();
         for o in &openings {
-            let profile = OpeningProfile::of(o);
-            let mut expected: Vec<(f32, i64)> = workers
-                .iter()
-                .filter_map(|w| {
-                    let words = words_in_notes(o, w);
-                    super::super::score::score_pair(&profile, o, w, &words, today(), &ranking)
-                        .map(|e| (e.score.total, w.id))
-                })
-                .collect();
+            let expected = every_pair_ranked(&workers, o, &ranking);
             let passed = expected.len();
             assert!(passed > 50, "{}: {passed} pass", o.title);
-            expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             for limit in [1, 7, 20, 100] {
                 let got = candidates(&live, o, None, today(), &ranking, limit).unwrap();
                 let got: Vec<(f32, i64)> =
@@ -936,15 +946,7 @@ mod tests {
         let ranking = ranking();
         for o in &openings {
             let profile = OpeningProfile::of(o);
-            let mut expected: Vec<(f32, i64)> = workers
-                .iter()
-                .filter_map(|w| {
-                    let words = words_in_notes(o, w);
-                    super::super::score::score_pair(&profile, o, w, &words, today(), &ranking)
-                        .map(|e| (e.score.total, w.id))
-                })
-                .collect();
-            expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let expected = every_pair_ranked(&workers, o, &ranking);
             let query = candidate_query(&f, o, &profile, None, &ranking.related);
             let engine = searcher.search(&query, &tantivy::collector::Count).unwrap();
             // Twice: the second answers from the filters kept by the first.
