@@ -38,7 +38,7 @@ impl Problems {
     /// Text with a control character (NUL and the like) cannot be stored: PostgreSQL refuses
     /// NUL outright. The API's extractors refuse it first; this names the field for the pages
     /// and imports, which reach the services without them.
-    fn plain(&mut self, field: &str, value: &str) {
+    pub fn plain(&mut self, field: &str, value: &str) {
         if crate::input::has_control_characters(value) {
             self.add(field, crate::input::CONTROL_CHARACTER);
         }

@@ -222,8 +222,8 @@ pub async fn record_followup(
         .await?
         .ok_or_else(ApiError::not_found)?;
     policy::may_record_followup(p, &ctx)?;
-    validate::plain_text(&[("evidence_ref", req.evidence_ref.as_deref().unwrap_or(""))])?;
     let mut problems = Problems::default();
+    problems.plain("evidence_ref", req.evidence_ref.as_deref().unwrap_or(""));
     let employment = req.employment.trim();
     if !["same_employer", "other_employer", "not_working"].contains(&employment) {
         problems.add("employment", "unknown_employment");
@@ -308,13 +308,9 @@ pub async fn dispatch(
     req: &DispatchRequest,
 ) -> ApiResult<apps::Dispatch> {
     policy::may_organize_dispatch(p, &req.from_county)?;
-    validate::plain_text(&[
-        ("from_county", &req.from_county),
-        ("to_region", &req.to_region),
-        ("transport", &req.transport),
-    ])?;
     let mut client = state.pool.get().await?;
     let mut problems = Problems::default();
+    problems.plain("transport", &req.transport);
     validate::region(
         &client,
         &mut problems,
