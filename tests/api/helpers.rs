@@ -305,6 +305,24 @@ pub fn unique_phone() -> String {
 
 #[allow(dead_code)]
 impl TestApp {
+    /// `PUT path` with the caller's token and `If-Match: tag`.
+    pub async fn put_if_match(
+        &self,
+        path: &str,
+        token: &str,
+        tag: &str,
+        body: &Value,
+    ) -> reqwest::Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .header("if-match", tag)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn post_json(
         &self,
         path: &str,

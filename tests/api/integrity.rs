@@ -647,30 +647,14 @@ async fn item6_a_stale_if_match_answers_412() {
     // Two clerks opened the same household; the first saves.
     let mut first = household("HL-V-1", "630224", "registered_poor");
     first["member_count"] = json!(5);
-    let resp = app
-        .client
-        .put(app.url(&path))
-        .bearer_auth(&officer)
-        .header("if-match", &etag)
-        .json(&first)
-        .send()
-        .await
-        .unwrap();
+    let resp = app.put_if_match(&path, &officer, &etag, &first).await;
     assert_eq!(resp.status().as_u16(), 200);
     let fresh = resp.headers()["etag"].to_str().unwrap().to_string();
     assert_ne!(fresh, etag);
     // The second saves over a version that no longer exists: refused, nothing lost.
     let mut second = household("HL-V-1", "630224", "monitored");
     second["member_count"] = json!(3);
-    let resp = app
-        .client
-        .put(app.url(&path))
-        .bearer_auth(&officer)
-        .header("if-match", &etag)
-        .json(&second)
-        .send()
-        .await
-        .unwrap();
+    let resp = app.put_if_match(&path, &officer, &etag, &second).await;
     let err = assert_error(resp, 412, "precondition_failed").await;
     assert_eq!(err["extra"]["version"], 2, "{err}");
     let now = get(&app, &path, &officer).await;
@@ -680,15 +664,7 @@ async fn item6_a_stale_if_match_answers_412() {
     );
     // The new ETag, or the version in quotes, is accepted.
     for tag in [fresh.as_str(), "\"3\""] {
-        let resp = app
-            .client
-            .put(app.url(&path))
-            .bearer_auth(&officer)
-            .header("if-match", tag)
-            .json(&second)
-            .send()
-            .await
-            .unwrap();
+        let resp = app.put_if_match(&path, &officer, tag, &second).await;
         assert_eq!(resp.status().as_u16(), 200, "If-Match {tag}");
     }
 
@@ -696,15 +672,7 @@ async fn item6_a_stale_if_match_answers_412() {
     let (opening_id, _) = create_opening(&app, &employer, 3).await;
     let opath = format!("/api/v1/openings/{opening_id}");
     for (tag, status) in [("\"1\"", 200), ("\"1\"", 412), ("*", 200)] {
-        let resp = app
-            .client
-            .put(app.url(&opath))
-            .bearer_auth(&employer)
-            .header("if-match", tag)
-            .json(&opening(4))
-            .send()
-            .await
-            .unwrap();
+        let resp = app.put_if_match(&opath, &employer, tag, &opening(4)).await;
         assert_eq!(resp.status().as_u16(), status, "opening If-Match {tag}");
     }
     let (token, worker_id) = self_registered(&app, "63212419900101112").await;
@@ -718,15 +686,7 @@ async fn item6_a_stale_if_match_answers_412() {
         ("/api/v1/me/worker".to_string(), 200),
         (format!("/api/v1/workers/{worker_id}"), 412),
     ] {
-        let resp = app
-            .client
-            .put(app.url(&path))
-            .bearer_auth(&token)
-            .header("if-match", &etag)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let resp = app.put_if_match(&path, &token, &etag, &body).await;
         assert_eq!(resp.status().as_u16(), status, "{path}");
     }
 
@@ -762,15 +722,7 @@ async fn item6_a_stale_if_match_answers_412() {
         ("\"1\"", &second, 412),
         ("\"2\"", &reloaded, 200),
     ] {
-        let resp = app
-            .client
-            .put(app.url(&cpath))
-            .bearer_auth(&center)
-            .header("if-match", tag)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
+        let resp = app.put_if_match(&cpath, &center, tag, body).await;
         assert_eq!(resp.status().as_u16(), status, "course If-Match {tag}");
         if status == 412 {
             let err = assert_error(resp, 412, "precondition_failed").await;

@@ -304,14 +304,13 @@ async fn targets_are_set_by_admins_and_progress_counts_the_outcome_figures() {
         ("630224", "*", 200, json!(4)),
     ] {
         let resp = app
-            .client
-            .put(app.url(&format!("/api/v1/targets/{county}/{year}")))
-            .bearer_auth(&admin)
-            .header("if-match", tag)
-            .json(&replaced)
-            .send()
-            .await
-            .unwrap();
+            .put_if_match(
+                &format!("/api/v1/targets/{county}/{year}"),
+                &admin,
+                tag,
+                &replaced,
+            )
+            .await;
         assert_eq!(resp.status().as_u16(), status, "{county} If-Match {tag}");
         let body: Value = resp.json().await.unwrap();
         let seen = if status == 412 {
