@@ -29,20 +29,6 @@ fn fields(body: &Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-async fn upload(app: &TestApp, path: &str, token: &str, body: &str) -> (u16, Value) {
-    let resp = app
-        .client
-        .post(app.url(path))
-        .bearer_auth(token)
-        .header("content-type", "text/csv")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
 #[tokio::test]
 async fn nul_and_control_characters_are_refused_naming_the_field() {
     let app = spawn_app().await;
@@ -121,7 +107,9 @@ async fn nul_and_control_characters_are_refused_naming_the_field() {
                HL-1001,630224,甘都镇,4,贫困户\n\
                HL-1002,630224,群科\u{0}镇,3,monitored\n\
                HL-1003,630224,巴燕镇,2,监测户\n";
-    let (status, report) = upload(&app, "/api/v1/imports/households", &officer, csv).await;
+    let (status, report) = app
+        .upload_csv("/api/v1/imports/households", &officer, csv)
+        .await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["inserted"], 2, "{report}");
     assert_eq!(report["failed"], 1, "{report}");
@@ -131,13 +119,13 @@ async fn nul_and_control_characters_are_refused_naming_the_field() {
     );
     // ... and all-or-nothing saves nothing but still says where.
     let csv2 = csv.replace("HL-10", "HL-20");
-    let (status, report) = upload(
-        &app,
-        "/api/v1/imports/households?mode=all_or_nothing",
-        &officer,
-        &csv2,
-    )
-    .await;
+    let (status, report) = app
+        .upload_csv(
+            "/api/v1/imports/households?mode=all_or_nothing",
+            &officer,
+            &csv2,
+        )
+        .await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["committed"], false);
     assert_eq!(report["errors"][0]["column"], "village");
@@ -146,7 +134,9 @@ async fn nul_and_control_characters_are_refused_naming_the_field() {
     let (_, center) = app.org_token(&admin, "center", "630224").await;
     let csv = "course_id,name,id_number,home_region,passed,certificate_number\n\
                1,马\u{0}明,11010519491231002X,630224,1,C-1\n";
-    let (status, report) = upload(&app, "/api/v1/imports/graduates", &center, csv).await;
+    let (status, report) = app
+        .upload_csv("/api/v1/imports/graduates", &center, csv)
+        .await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["errors"][0]["column"], "name", "{report}");
     assert_eq!(report["errors"][0]["reason"], "control_character");

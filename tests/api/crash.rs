@@ -157,17 +157,5 @@ async fn kill_dash_nine_between_batches_loses_nothing() {
     );
     child.kill().unwrap();
     child.wait().unwrap();
-    let admin = labormatch::db::connect(&{
-        let mut c = config.clone();
-        c.dbname("postgres");
-        c
-    })
-    .await
-    .unwrap();
-    let _ = admin
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            config.get_dbname().unwrap_or_default()
-        ))
-        .await;
+    crate::helpers::drop_test_database(&config).await;
 }

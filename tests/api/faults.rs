@@ -479,19 +479,7 @@ async fn kill_dash_nine_during_an_import_leaves_whole_batches_and_a_resend_conve
     child.kill().unwrap();
     child.wait().unwrap();
     drop(pool);
-    let admin_db = db::connect(&{
-        let mut c = config.clone();
-        c.dbname("postgres");
-        c
-    })
-    .await
-    .unwrap();
-    let _ = admin_db
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            config.get_dbname().unwrap_or_default()
-        ))
-        .await;
+    crate::helpers::drop_test_database(&config).await;
 }
 
 #[tokio::test]
@@ -530,17 +518,5 @@ async fn two_instances_on_one_database_converge_and_a_killed_one_catches_up() {
         child.kill().unwrap();
         child.wait().unwrap();
     }
-    let admin_db = db::connect(&{
-        let mut c = config.clone();
-        c.dbname("postgres");
-        c
-    })
-    .await
-    .unwrap();
-    let _ = admin_db
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            config.get_dbname().unwrap_or_default()
-        ))
-        .await;
+    crate::helpers::drop_test_database(&config).await;
 }

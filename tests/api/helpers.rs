@@ -236,11 +236,40 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Posts a CSV file (`text/csv`) as the import endpoints take it.
+    pub async fn upload_csv(&self, path: &str, token: &str, body: &str) -> (u16, Value) {
+        let resp = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("content-type", "text/csv")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
         let resp = self.get(path).await;
         let status = resp.status().as_u16();
         (status, resp.json().await.unwrap_or(Value::Null))
     }
+}
+
+/// Drops a test database that no `TestApp` owns (the fault and crash tests' own servers),
+/// reached through the cluster's `postgres` database with the same credentials.
+pub async fn drop_test_database(config: &tokio_postgres::Config) {
+    let mut admin = config.clone();
+    admin.dbname("postgres");
+    let client = db::connect(&admin).await.expect("admin connection");
+    let _ = client
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            config.get_dbname().unwrap_or_default()
+        ))
+        .await;
 }
 
 impl Drop for TestApp {

@@ -2,20 +2,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, TestApp};
 
-async fn upload(app: &TestApp, path: &str, token: &str, body: &str) -> (u16, Value) {
-    let resp = app
-        .client
-        .post(app.url(path))
-        .bearer_auth(token)
-        .header("content-type", "text/csv")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
 async fn household_count(app: &TestApp) -> i64 {
     app.db()
         .await
@@ -36,7 +22,9 @@ async fn household_csv_reports_bad_rows_and_is_idempotent() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let officer = app.officer_token(&admin, "630224").await;
-    let (status, report) = upload(&app, "/api/v1/imports/households", &officer, HOUSEHOLDS).await;
+    let (status, report) = app
+        .upload_csv("/api/v1/imports/households", &officer, HOUSEHOLDS)
+        .await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["rows"], 4);
     assert_eq!(report["inserted"], 2);
@@ -55,7 +43,9 @@ async fn household_csv_reports_bad_rows_and_is_idempotent() {
         "{report}"
     );
     // The same file again changes nothing.
-    let (_, again) = upload(&app, "/api/v1/imports/households", &officer, HOUSEHOLDS).await;
+    let (_, again) = app
+        .upload_csv("/api/v1/imports/households", &officer, HOUSEHOLDS)
+        .await;
     assert_eq!(again["inserted"], 0);
     assert_eq!(again["updated"], 0);
     assert_eq!(again["unchanged"], 2);
@@ -72,7 +62,9 @@ async fn household_csv_reports_bad_rows_and_is_idempotent() {
     assert_eq!(status, "monitored");
     // LF line endings, no BOM, one changed row: an update.
     let lf = "registry_number,county_code,village,member_count,status\nHL-1001,630224,甘都镇,5,registered_poor\n";
-    let (_, changed) = upload(&app, "/api/v1/imports/households", &officer, lf).await;
+    let (_, changed) = app
+        .upload_csv("/api/v1/imports/households", &officer, lf)
+        .await;
     assert_eq!(changed["updated"], 1, "{changed}");
 }
 
@@ -80,35 +72,35 @@ async fn household_csv_reports_bad_rows_and_is_idempotent() {
 async fn all_or_nothing_saves_nothing_when_a_row_is_bad() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let (status, report) = upload(
-        &app,
-        "/api/v1/imports/households?mode=all_or_nothing",
-        &admin,
-        HOUSEHOLDS,
-    )
-    .await;
+    let (status, report) = app
+        .upload_csv(
+            "/api/v1/imports/households?mode=all_or_nothing",
+            &admin,
+            HOUSEHOLDS,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(report["committed"], false);
     assert_eq!(report["failed"], 1, "{report}");
     assert_eq!(household_count(&app).await, 0);
     // Missing columns: the whole file is refused with the missing column named.
-    let (status, body) = upload(
-        &app,
-        "/api/v1/imports/households",
-        &admin,
-        "registry_number,village\nA,B\n",
-    )
-    .await;
+    let (status, body) = app
+        .upload_csv(
+            "/api/v1/imports/households",
+            &admin,
+            "registry_number,village\nA,B\n",
+        )
+        .await;
     assert_eq!(status, 422);
     assert_eq!(body["details"][0]["field"], "county_code");
     assert_eq!(body["details"][0]["reason"], "missing_column");
-    let (status, body) = upload(
-        &app,
-        "/api/v1/imports/households?mode=sometimes",
-        &admin,
-        HOUSEHOLDS,
-    )
-    .await;
+    let (status, body) = app
+        .upload_csv(
+            "/api/v1/imports/households?mode=sometimes",
+            &admin,
+            HOUSEHOLDS,
+        )
+        .await;
     assert_eq!(status, 400);
     assert_eq!(body["code"], "invalid_query");
 }
@@ -145,7 +137,9 @@ async fn graduates_csv_certifies_workers_once() {
          {cid},韩芳,{id_b},630224,否,,55,\r\n\
          {cid},错号,{id_c},630224,是,LM-0003,80,\r\n"
     );
-    let (status, report) = upload(&app, "/api/v1/imports/graduates", &center, &csv).await;
+    let (status, report) = app
+        .upload_csv("/api/v1/imports/graduates", &center, &csv)
+        .await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["inserted"], 2, "{report}");
     assert_eq!(report["failed"], 1);
@@ -167,7 +161,9 @@ async fn graduates_csv_certifies_workers_once() {
         .await
         .unwrap()
         .get(0);
-    let (_, again) = upload(&app, "/api/v1/imports/graduates", &center, &csv).await;
+    let (_, again) = app
+        .upload_csv("/api/v1/imports/graduates", &center, &csv)
+        .await;
     assert_eq!(again["inserted"], 0, "{again}");
     assert_eq!(again["updated"], 0, "{again}");
     assert_eq!(again["unchanged"], 2, "{again}");
@@ -182,7 +178,9 @@ async fn graduates_csv_certifies_workers_once() {
     );
     // Another center cannot import into this course.
     let (_, other_center) = app.org_token(&officer, "center", "630224").await;
-    let (_, report) = upload(&app, "/api/v1/imports/graduates", &other_center, &csv).await;
+    let (_, report) = app
+        .upload_csv("/api/v1/imports/graduates", &other_center, &csv)
+        .await;
     assert_eq!(report["failed"], 3);
     assert_eq!(report["errors"][0]["reason"], "unknown_course_or_not_yours");
 }
@@ -197,7 +195,9 @@ async fn an_upload_cut_off_at_the_limit_saves_nothing() {
     for i in 0..5_000 {
         body.push_str(&format!("CUT-{i:06},630224,甘都镇,4,贫困户\n"));
     }
-    let (status, report) = upload(&app, "/api/v1/imports/households", &admin, &body).await;
+    let (status, report) = app
+        .upload_csv("/api/v1/imports/households", &admin, &body)
+        .await;
     assert_eq!(status, 413, "{report}");
     assert_eq!(report["code"], "payload_too_large");
     assert_eq!(household_count(&app).await, 0);
@@ -249,7 +249,9 @@ async fn a_large_file_is_saved_in_batches_and_a_refused_row_spoils_only_itself()
     }
     // The same household twice in one file: the later row wins.
     body.push_str("BIG-000005,630224,群科镇,5,监测户\n");
-    let (status, report) = upload(&app, "/api/v1/imports/households", &admin, &body).await;
+    let (status, report) = app
+        .upload_csv("/api/v1/imports/households", &admin, &body)
+        .await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["rows"], 1_201);
     assert_eq!(report["inserted"], 1_199);
