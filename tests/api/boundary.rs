@@ -322,11 +322,7 @@ async fn create_opening(app: &TestApp, employer: &str) -> (i64, i64) {
         .post_json("/api/v1/openings", Some(employer), &opening())
         .await;
     assert_eq!(resp.status().as_u16(), 201);
-    let change = resp.headers()["x-change"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let change = crate::helpers::change_of(&resp);
     let body: Value = resp.json().await.unwrap();
     (body["id"].as_i64().unwrap(), change)
 }
@@ -412,11 +408,7 @@ async fn equal_scores_come_back_in_opening_id_order_whatever_the_segments() {
             .await
             .unwrap();
         assert_eq!(resp.status().as_u16(), 200);
-        last = resp.headers()["x-change"]
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
+        last = crate::helpers::change_of(&resp);
     }
     wait_visible(&app, &admin, last).await;
     let found: Value = app

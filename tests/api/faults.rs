@@ -174,11 +174,7 @@ async fn the_database_goes_away_and_comes_back_mid_traffic() {
         )
         .await;
     assert_eq!(resp.status().as_u16(), 201);
-    let change: i64 = resp.headers()["x-change"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let change: i64 = crate::helpers::change_of(&resp);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let (_, status) = {

@@ -323,6 +323,15 @@ pub async fn assert_error(resp: reqwest::Response, status: u16, code: &str) -> V
 
 pub const TEST_PASSWORD: &str = "s3cret-passw0rd";
 
+/// The change number a write answers in `X-Change` (what `after_change` waits for).
+pub fn change_of(resp: &reqwest::Response) -> i64 {
+    resp.headers()["x-change"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
 /// A unique, valid mainland mobile number for this test run.
 pub fn unique_phone() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};

@@ -64,11 +64,7 @@ async fn create_opening(app: &TestApp, employer: &str, headcount: i32) -> (i64, 
         .post_json("/api/v1/openings", Some(employer), &opening(headcount))
         .await;
     assert_eq!(resp.status().as_u16(), 201);
-    let change = resp.headers()["x-change"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let change = crate::helpers::change_of(&resp);
     let body: Value = resp.json().await.unwrap();
     (body["id"].as_i64().unwrap(), change)
 }

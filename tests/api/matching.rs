@@ -48,11 +48,7 @@ async fn create_opening(app: &TestApp, token: &str, title: &str, codes: &[&str])
         )
         .await;
     assert_eq!(resp.status().as_u16(), 201);
-    let change: i64 = resp.headers()["x-change"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let change: i64 = crate::helpers::change_of(&resp);
     let body: Value = resp.json().await.unwrap();
     (body["id"].as_i64().unwrap(), change)
 }
@@ -110,11 +106,7 @@ async fn certify(app: &TestApp, w: &World, worker_id: i64, cert: &str) -> i64 {
         )
         .await;
     assert_eq!(resp.status().as_u16(), 200);
-    resp.headers()["x-change"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap()
+    crate::helpers::change_of(&resp)
 }
 
 #[tokio::test]

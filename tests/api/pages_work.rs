@@ -72,11 +72,7 @@ pub(crate) async fn post_opening(app: &TestApp, employer: &str, title: &str) -> 
         )
         .await;
     assert_eq!(resp.status().as_u16(), 201);
-    let change: i64 = resp.headers()["x-change"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let change: i64 = crate::helpers::change_of(&resp);
     let body: Value = resp.json().await.unwrap();
     (body["id"].as_i64().unwrap(), change)
 }

@@ -416,11 +416,7 @@ async fn measure(part: &str, data: &str, floors: Floors) {
                 )
                 .await;
             assert_eq!(resp.status().as_u16(), 200, "result for {}", w.key);
-            resp.headers()["x-change"]
-                .to_str()
-                .unwrap()
-                .parse::<i64>()
-                .unwrap()
+            crate::helpers::change_of(&resp)
         })
         .buffer_unordered(IN_FLIGHT)
         .collect()

@@ -39,11 +39,7 @@ fn opening_body(title: &str, description: &str, codes: &[&str]) -> Value {
 async fn post_opening(app: &TestApp, token: &str, body: &Value) -> (Value, i64) {
     let resp = app.post_json("/api/v1/openings", Some(token), body).await;
     assert_eq!(resp.status().as_u16(), 201);
-    let change = resp.headers()["x-change"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let change = crate::helpers::change_of(&resp);
     (resp.json().await.unwrap(), change)
 }
 
@@ -105,11 +101,7 @@ async fn certify(app: &TestApp, w: &World, worker_id: i64, code: &str) -> i64 {
         )
         .await;
     assert_eq!(resp.status().as_u16(), 200);
-    resp.headers()["x-change"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap()
+    crate::helpers::change_of(&resp)
 }
 
 async fn candidates(app: &TestApp, token: &str, opening: i64, after: i64) -> Value {
@@ -381,11 +373,7 @@ async fn the_titles_trade_narrows_a_generic_code_unless_pinned() {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
-    let change: i64 = resp.headers()["x-change"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let change: i64 = crate::helpers::change_of(&resp);
     let pinned: Value = resp.json().await.unwrap();
     assert_eq!(pinned["pin_occupations"], true);
     let list = candidates(&app, &w.employer, id, change).await;

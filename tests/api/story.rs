@@ -97,11 +97,7 @@ async fn officer_registers_center_certifies_employer_posts_worker_claims_applies
         )
         .await;
     assert_eq!(resp.status().as_u16(), 201);
-    let change: i64 = resp.headers()["x-change"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let change: i64 = crate::helpers::change_of(&resp);
     let opening: Value = resp.json().await.unwrap();
     let opening_id = opening["id"].as_i64().unwrap();
     let candidates = get(
