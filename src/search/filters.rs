@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
+use tantivy::columnar::Column;
 use tantivy::index::SegmentId;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, SegmentReader, Term, TERMINATED};
@@ -73,6 +74,13 @@ impl DocBits {
         }
     }
 
+    /// Removes the documents `other` holds.
+    pub fn subtract(&mut self, other: &DocBits) {
+        for (w, o) in self.words.iter_mut().zip(&other.words) {
+            *w &= !o;
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.words.iter().map(|w| w.count_ones() as usize).sum()
     }
@@ -83,21 +91,54 @@ impl DocBits {
 
     /// The documents held, in order.
     pub fn iter(&self) -> impl Iterator<Item = DocId> + '_ {
-        self.words.iter().enumerate().flat_map(|(i, &w)| {
-            let mut w = w;
-            std::iter::from_fn(move || {
-                (w != 0).then(|| {
-                    let bit = w.trailing_zeros();
-                    w &= w - 1;
-                    i as DocId * 64 + bit
-                })
-            })
-        })
+        self.words
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &w)| bits_of(i, w))
+    }
+
+    /// The documents held by all three, in order, without building the set.
+    pub fn iter_and<'a>(
+        &'a self,
+        b: &'a DocBits,
+        c: &'a DocBits,
+    ) -> impl Iterator<Item = DocId> + 'a {
+        self.words
+            .iter()
+            .zip(&b.words)
+            .zip(&c.words)
+            .enumerate()
+            .flat_map(|(i, ((&x, &y), &z))| bits_of(i, x & y & z))
+    }
+
+    /// Keeps what `keep` says of each document, word by word: `keep(i, word)` gets word `i`
+    /// of the set and answers the bits to keep.
+    fn retain_words(&mut self, mut keep: impl FnMut(usize, u64) -> u64) {
+        for (i, w) in self.words.iter_mut().enumerate() {
+            if *w != 0 {
+                *w = keep(i, *w);
+            }
+        }
+    }
+
+    fn word(&self, i: usize) -> u64 {
+        self.words.get(i).copied().unwrap_or(0)
     }
 
     fn bytes(&self) -> u64 {
         self.words.len() as u64 * 8
     }
+}
+
+/// The documents of word `i` whose bits are set in `w`.
+fn bits_of(i: usize, mut w: u64) -> impl Iterator<Item = DocId> {
+    std::iter::from_fn(move || {
+        (w != 0).then(|| {
+            let bit = w.trailing_zeros();
+            w &= w - 1;
+            i as DocId * 64 + bit
+        })
+    })
 }
 
 /// A filter of a candidate search.
@@ -118,28 +159,52 @@ impl Filter {
     }
 }
 
-type Key = (SegmentId, Field, String);
+/// What a cache entry weighs.
+trait Weigh {
+    fn bytes(&self) -> u64;
+}
+
+impl Weigh for DocBits {
+    fn bytes(&self) -> u64 {
+        DocBits::bytes(self)
+    }
+}
 
 #[derive(Clone, Copy)]
 struct Bytes;
 
-impl Weighter<Key, Arc<DocBits>> for Bytes {
-    fn weight(&self, _key: &Key, bits: &Arc<DocBits>) -> u64 {
+impl<K, V: Weigh> Weighter<K, Arc<V>> for Bytes {
+    fn weight(&self, _key: &K, bits: &Arc<V>) -> u64 {
         bits.bytes().max(1)
     }
 }
 
-/// Dense terms' documents per segment, bounded by bytes.
+type Kept<K, V> = Cache<K, Arc<V>, Bytes>;
+
+fn kept<K: Eq + std::hash::Hash, V: Weigh>(max_bytes: u64) -> Kept<K, V> {
+    // Sized for segments of some 150,000 documents (19 KB a set).
+    let entries = (max_bytes / 19_000).max(16) as usize;
+    Cache::with_weighter(entries, max_bytes.max(1), Bytes)
+}
+
+/// Dense terms' documents per segment, and the sets read off columns (`RangeBits`, `Classes`,
+/// the alive documents), bounded by bytes.
 pub struct FilterCache {
-    inner: Cache<Key, Arc<DocBits>, Bytes>,
+    terms: Kept<(SegmentId, Field, String), DocBits>,
+    ranges: Kept<(SegmentId, Field), RangeBits>,
+    classes: Kept<(SegmentId, &'static str), Classes>,
+    alive: Kept<(SegmentId, Option<u64>), DocBits>,
 }
 
 impl FilterCache {
+    /// `max_bytes` for the dense terms, and a quarter of it for each kind of column set (at a
+    /// million documents: some 4 MB of ranges for two fields, 2.5 MB of classes).
     pub fn new(max_bytes: u64) -> FilterCache {
-        // Sized for segments of some 150,000 documents (19 KB a term).
-        let entries = (max_bytes / 19_000).max(16) as usize;
         FilterCache {
-            inner: Cache::with_weighter(entries, max_bytes.max(1), Bytes),
+            terms: kept(max_bytes),
+            ranges: kept(max_bytes / 4),
+            classes: kept(max_bytes / 4),
+            alive: kept(max_bytes / 4),
         }
     }
 
@@ -160,18 +225,13 @@ impl FilterCache {
             };
             if info.doc_freq >= reader.max_doc() / DENSE {
                 let key = (reader.segment_id(), field, text.clone());
-                let bits = match self.inner.get(&key) {
-                    Some(bits) => bits,
-                    None => {
-                        let mut bits = DocBits::empty(reader.max_doc());
-                        let mut postings = inverted
-                            .read_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
-                        insert_all(&mut postings, &mut bits);
-                        let bits = Arc::new(bits);
-                        self.inner.insert(key, bits.clone());
-                        bits
-                    }
-                };
+                let bits = self.terms.get_or_insert_with(&key, || {
+                    let mut bits = DocBits::empty(reader.max_doc());
+                    let mut postings =
+                        inverted.read_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
+                    insert_all(&mut postings, &mut bits);
+                    tantivy::Result::Ok(Arc::new(bits))
+                })?;
                 out.union_with(&bits);
             } else {
                 let mut postings =
@@ -180,6 +240,195 @@ impl FilterCache {
             }
         }
         Ok(out)
+    }
+
+    /// `field`'s i64 column of `reader`'s segment as `RangeBits` (`None`: no such column).
+    pub fn range(
+        &self,
+        reader: &SegmentReader,
+        field: Field,
+    ) -> tantivy::Result<Option<(Column<i64>, Arc<RangeBits>)>> {
+        let name = reader.schema().get_field_name(field);
+        let Some(column) = reader.fast_fields().column_opt::<i64>(name)? else {
+            return Ok(None);
+        };
+        let bits = self
+            .ranges
+            .get_or_insert_with(&(reader.segment_id(), field), || {
+                Ok::<_, std::convert::Infallible>(Arc::new(RangeBits::build(
+                    &column,
+                    reader.max_doc(),
+                )))
+            })
+            .unwrap_or_else(|never| match never {});
+        Ok(Some((column, bits)))
+    }
+
+    /// The documents of `reader`'s segment by `class_of` them, kept under `name` (one name, one
+    /// function).
+    pub fn classes(
+        &self,
+        reader: &SegmentReader,
+        name: &'static str,
+        class_of: impl Fn(DocId) -> u64,
+    ) -> Arc<Classes> {
+        self.classes
+            .get_or_insert_with(&(reader.segment_id(), name), || {
+                Ok::<_, std::convert::Infallible>(Arc::new(Classes::build(
+                    reader.max_doc(),
+                    class_of,
+                )))
+            })
+            .unwrap_or_else(|never| match never {})
+    }
+
+    /// The documents of `reader`'s segment that are not deleted. A segment's deletions only
+    /// grow, each set named by the opstamp of the deletes applied to it.
+    pub fn alive(&self, reader: &SegmentReader) -> Arc<DocBits> {
+        let max_doc = reader.max_doc();
+        let Some(alive) = reader.alive_bitset() else {
+            return Arc::new(DocBits::full(max_doc));
+        };
+        self.alive
+            .get_or_insert_with(&(reader.segment_id(), reader.delete_opstamp()), || {
+                let mut bits = DocBits::empty(max_doc);
+                for doc in alive.iter_alive() {
+                    bits.insert(doc);
+                }
+                Ok::<_, std::convert::Infallible>(Arc::new(bits))
+            })
+            .unwrap_or_else(|never| match never {})
+    }
+}
+
+/// At most this many boundaries of a column are kept as sets (`RangeBits`).
+const RANGE_STEPS: usize = 16;
+
+/// A numeric column's documents by value, for filters of "at most": the documents whose least
+/// value is at most each of a few boundaries (every distinct value when there are few, else
+/// the segment's quantiles), so that "some value <= hi" is one AND for every document but
+/// those between the two boundaries around `hi`, which are checked on the column itself.
+pub struct RangeBits {
+    /// Ascending, distinct.
+    bounds: Vec<i64>,
+    /// `at_most[j]`: the documents with a value at most `bounds[j]`.
+    at_most: Vec<DocBits>,
+}
+
+impl Weigh for RangeBits {
+    fn bytes(&self) -> u64 {
+        self.at_most.iter().map(DocBits::bytes).sum::<u64>() + self.bounds.len() as u64 * 8
+    }
+}
+
+impl RangeBits {
+    pub fn build(column: &Column<i64>, max_doc: u32) -> RangeBits {
+        let least: Vec<Option<i64>> = (0..max_doc)
+            .map(|doc| column.values_for_doc(doc).min())
+            .collect();
+        let mut sorted: Vec<i64> = least.iter().flatten().copied().collect();
+        sorted.sort_unstable();
+        let mut bounds = sorted.clone();
+        bounds.dedup();
+        if bounds.len() > RANGE_STEPS {
+            bounds = (1..=RANGE_STEPS)
+                .map(|k| sorted[sorted.len() * k / RANGE_STEPS - 1])
+                .collect();
+            bounds.dedup();
+        }
+        let mut at_most = vec![DocBits::empty(max_doc); bounds.len()];
+        for (doc, value) in least.iter().enumerate() {
+            if let Some(v) = value {
+                at_most[bounds.partition_point(|b| b < v)].insert(doc as DocId);
+            }
+        }
+        for j in 1..at_most.len() {
+            let (below, rest) = at_most.split_at_mut(j);
+            rest[0].union_with(&below[j - 1]);
+        }
+        RangeBits { bounds, at_most }
+    }
+
+    /// Keeps in `docs` those with a value of `column` (the one this was built from) in
+    /// `lo..=hi`. Without a lower limit, only the documents between two boundaries are looked
+    /// up; with one, every document is.
+    pub fn restrict(&self, docs: &mut DocBits, lo: i64, hi: i64, column: &Column<i64>) {
+        let exact = |doc: DocId| column.values_for_doc(doc).any(|v| (lo..=hi).contains(&v));
+        let checked = |i: usize, w: u64| {
+            bits_of(i, w)
+                .filter(|d| exact(*d))
+                .fold(0u64, |acc, d| acc | 1 << (d % 64))
+        };
+        if lo != i64::MIN {
+            docs.retain_words(checked);
+            return;
+        }
+        let j = self.bounds.partition_point(|b| *b <= hi);
+        let sure = j.checked_sub(1).map(|k| &self.at_most[k]);
+        match self.at_most.get(j) {
+            // `hi` is at least every value: the documents with a value pass.
+            None => match sure {
+                Some(all) => docs.intersect_with(all),
+                None => docs.retain_words(|_, _| 0),
+            },
+            Some(edge) => docs.retain_words(|i, w| {
+                let sure = sure.map_or(0, |s| s.word(i));
+                (w & sure) | checked(i, w & edge.word(i) & !sure)
+            }),
+        }
+    }
+}
+
+/// At most this many classes are kept apart (`Classes`); documents of any further class go
+/// together under `Classes::OTHER`.
+const MAX_CLASSES: usize = 64;
+
+/// A segment's documents split by a small number each carries (read off a column), one set per
+/// number present.
+pub struct Classes {
+    /// Ascending by class.
+    classes: Vec<(u64, DocBits)>,
+}
+
+impl Weigh for Classes {
+    fn bytes(&self) -> u64 {
+        self.classes.iter().map(|(_, b)| b.bytes() + 8).sum()
+    }
+}
+
+impl Classes {
+    /// Where documents of classes beyond the first `MAX_CLASSES` go: a caller must read it as
+    /// "any class".
+    pub const OTHER: u64 = u64::MAX;
+
+    pub fn build(max_doc: u32, class_of: impl Fn(DocId) -> u64) -> Classes {
+        let mut classes: Vec<(u64, DocBits)> = Vec::new();
+        for doc in 0..max_doc {
+            let mut class = class_of(doc);
+            let i = match classes.iter().position(|(c, _)| *c == class) {
+                Some(i) => i,
+                None => {
+                    if classes.len() >= MAX_CLASSES {
+                        class = Classes::OTHER;
+                    }
+                    match classes.iter().position(|(c, _)| *c == class) {
+                        Some(i) => i,
+                        None => {
+                            classes.push((class, DocBits::empty(max_doc)));
+                            classes.len() - 1
+                        }
+                    }
+                }
+            };
+            classes[i].1.insert(doc);
+        }
+        classes.sort_by_key(|(c, _)| *c);
+        Classes { classes }
+    }
+
+    /// Each class present and its documents (deleted ones included).
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &DocBits)> + '_ {
+        self.classes.iter().map(|(c, b)| (*c, b))
     }
 }
 
@@ -232,7 +481,7 @@ mod tests {
             assert_eq!(both.len(), 1_004);
             assert!(both.contains(507) && both.contains(0) && !both.contains(1));
         }
-        assert_eq!(cache.inner.len(), 1, "only the dense term is kept");
+        assert_eq!(cache.terms.len(), 1, "only the dense term is kept");
     }
 
     #[test]
@@ -256,5 +505,84 @@ mod tests {
             (0..130).collect::<Vec<_>>()
         );
         assert_eq!(DocBits::full(128).len(), 128);
+    }
+
+    #[test]
+    fn ranges_keep_exactly_the_documents_in_range_at_every_limit() {
+        let mut schema = Schema::builder();
+        let few = schema.add_i64_field("few", tantivy::schema::FAST);
+        let many = schema.add_i64_field("many", tantivy::schema::FAST);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer: tantivy::IndexWriter =
+            index.writer_with_num_threads(1, 15_000_000).unwrap();
+        // "few": 13 distinct values (every one a boundary); "many": hundreds (quantiles, so the
+        // documents between two boundaries are looked up); a few documents have no value, some
+        // two.
+        let value = |i: i64| (i * 7_919) % 977 - 300;
+        for i in 0..3_000i64 {
+            let mut d = doc!();
+            if i % 101 != 5 {
+                d.add_i64(few, 3_000 + 500 * (i % 13));
+                d.add_i64(many, value(i));
+            }
+            if i % 37 == 0 {
+                d.add_i64(many, value(i) + 400);
+            }
+            writer.add_document(d).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let reader = searcher.segment_reader(0);
+        let cache = FilterCache::new(1 << 24);
+        for field in [few, many] {
+            let (column, bits) = cache.range(reader, field).unwrap().unwrap();
+            assert!(bits.bounds.len() <= RANGE_STEPS);
+            let mut some = DocBits::empty(reader.max_doc());
+            for d in (0..3_000).filter(|d| d % 3 != 1) {
+                some.insert(d);
+            }
+            for (lo, hi) in [
+                (i64::MIN, i64::MIN),
+                (i64::MIN, -301),
+                (i64::MIN, -300),
+                (i64::MIN, 0),
+                (i64::MIN, 3_000),
+                (i64::MIN, 3_499),
+                (i64::MIN, 5_500),
+                (i64::MIN, 9_000),
+                (i64::MIN, i64::MAX),
+                (0, 5_000),
+            ] {
+                for start in [DocBits::full(reader.max_doc()), some.clone()] {
+                    let mut got = start.clone();
+                    bits.restrict(&mut got, lo, hi, &column);
+                    let expected: Vec<DocId> = start
+                        .iter()
+                        .filter(|d| column.values_for_doc(*d).any(|v| (lo..=hi).contains(&v)))
+                        .collect();
+                    assert_eq!(got.iter().collect::<Vec<_>>(), expected, "{lo}..={hi}");
+                }
+            }
+        }
+        assert_eq!(cache.ranges.len(), 2);
+    }
+
+    #[test]
+    fn classes_split_every_document_once() {
+        let classes = Classes::build(1_000, |d| u64::from(d % 7 == 0) + 2 * u64::from(d % 5 == 0));
+        let mut seen = DocBits::empty(1_000);
+        let mut total = 0;
+        for (class, docs) in classes.iter() {
+            for d in docs.iter() {
+                assert_eq!(class, u64::from(d % 7 == 0) + 2 * u64::from(d % 5 == 0));
+                seen.insert(d);
+            }
+            total += docs.len();
+        }
+        assert_eq!((total, seen.len()), (1_000, 1_000));
+        let wide = Classes::build(500, u64::from);
+        let counts: Vec<(u64, usize)> = wide.iter().map(|(c, d)| (c, d.len())).collect();
+        assert_eq!(counts.len(), MAX_CLASSES + 1);
+        assert_eq!(counts[MAX_CLASSES], (Classes::OTHER, 500 - MAX_CLASSES));
     }
 }

@@ -22,7 +22,7 @@ use tantivy::schema::Field;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use super::columns::{bound_of, code_text, equity_of, OpeningColumns, WorkerColumns};
-use super::filters::{DocBits, Filter, FilterCache};
+use super::filters::{Classes, DocBits, Filter, FilterCache};
 use super::relatedness::MIN_FIT;
 use super::score::{score_bound, score_match, Ranking, SkillInputs, TITLE_WORDS_COUNTED};
 use crate::domain::requirements::Requirements;
@@ -287,13 +287,10 @@ fn merge(fruits: Vec<(usize, Vec<Ranked>)>, limit: usize) -> (usize, Vec<Ranked>
     (passed, all)
 }
 
-/// Bound keys: (title words counted, 0..=TITLE_WORDS_COUNTED) × (`rank_bound` value, 4 bits).
-const BOUND_KEYS: usize = (TITLE_WORDS_COUNTED + 1) * 16;
-
 /// Ranks the candidates of one opening over every segment, in parallel on the searcher's
-/// executor: the workers that pass every one of `q.filters` (term filters as bitsets from
-/// `cache`, then the ranges per document) are counted, then scored best bound first until no
-/// remaining worker's bound can enter the list. The list is the same as scoring every worker
+/// executor: the workers that pass every one of `q.filters` (all as bitsets from `cache`, the
+/// ranges looked up per document only near their limit) are counted, then scored best bound
+/// first until no remaining worker's bound can enter the list. The list is the same as scoring every worker
 /// that passes (`TopK` keeps a total order, whatever order it is offered in); what the order
 /// saves is scoring the many who cannot enter.
 pub fn rank_candidates(
@@ -306,6 +303,18 @@ pub fn rank_candidates(
         searcher.segment_readers().iter().enumerate(),
     )?;
     Ok(merge(fruits, q.limit))
+}
+
+/// The class of a worker's equity factor (`Classes`): its f32 bits, or this when its column
+/// carries none (bounded with the highest factor, 1).
+const NO_EQUITY: u64 = 1 << 32;
+
+fn equity_bound(class: u64) -> f32 {
+    if class == NO_EQUITY || class == Classes::OTHER {
+        1.0
+    } else {
+        f32::from_bits(class as u32)
+    }
 }
 
 fn rank_segment(
@@ -323,54 +332,81 @@ fn rank_segment(
                 admitted.intersect_with(&cache.any_term(reader, *field, terms)?);
             }
             Filter::I64In(field, lo, hi) => {
-                let name = reader.schema().get_field_name(*field);
-                let column = reader.fast_fields().column_opt::<i64>(name)?;
-                let Some(column) = column else {
+                let Some(range) = cache.range(reader, *field)? else {
                     return Ok((0, Vec::new()));
                 };
-                ranges.push((column, *lo..=*hi));
+                ranges.push((range, *lo, *hi));
             }
         }
+    }
+    // The ranges after the terms: their edges are checked per document still admitted.
+    for ((column, bits), lo, hi) in &ranges {
+        bits.restrict(&mut admitted, *lo, *hi, column);
+    }
+    if reader.has_deletes() {
+        admitted.intersect_with(&cache.alive(reader));
+    }
+    let passed = admitted.len();
+    if passed == 0 || q.limit == 0 {
+        return Ok((passed, Vec::new()));
     }
     let words = q
         .title_words
         .iter()
         .map(|terms| cache.any_term(reader, q.notes, terms))
         .collect::<tantivy::Result<Vec<_>>>()?;
-    let alive = reader.alive_bitset();
-    // The passing workers by bound key, each with its query score (the title words found, as
-    // the raw engine's query scores them: see `WordScores`).
-    let mut buckets: Vec<Vec<(DocId, Score)>> = vec![Vec::new(); BOUND_KEYS];
-    let mut passed = 0;
-    for doc in admitted.iter() {
-        if alive.is_some_and(|a| !a.is_alive(doc))
-            || !ranges
-                .iter()
-                .all(|(column, range)| column.values_for_doc(doc).any(|v| range.contains(&v)))
-        {
-            continue;
+    // The passing workers by how many title words their notes hold (counted up to
+    // TITLE_WORDS_COUNTED): `at_least[k]` holds k or more.
+    let mut at_least = vec![DocBits::empty(reader.max_doc()); TITLE_WORDS_COUNTED + 1];
+    at_least[0] = admitted;
+    for w in &words {
+        for k in (1..=TITLE_WORDS_COUNTED).rev() {
+            let mut more = at_least[k - 1].clone();
+            more.intersect_with(w);
+            at_least[k].union_with(&more);
         }
-        passed += 1;
-        let mut score: Score = 0.0;
-        for (i, w) in words.iter().enumerate() {
-            if w.contains(doc) {
-                score += q.words.clause_score(i);
+    }
+    let mut exactly = at_least.clone();
+    for k in 0..TITLE_WORDS_COUNTED {
+        exactly[k].subtract(&at_least[k + 1]);
+    }
+    // Buckets: (title words, `rank_bound` value, equity factor), each with the most any of its
+    // workers can score, scored best bound first.
+    let bound_classes = cache.classes(reader, BOUND_FIELD, |doc| {
+        seg.bound.first(doc).unwrap_or(u64::MAX) & 0b1111
+    });
+    let equity_classes = cache.classes(reader, "rank_equity", |doc| {
+        seg.rank
+            .values_for_doc(doc)
+            .next()
+            .and_then(equity_of)
+            .map_or(NO_EQUITY, |e| u64::from(e.to_bits()))
+    });
+    let mut buckets = Vec::new();
+    for (n, docs) in exactly.iter().enumerate() {
+        for (value, by_bound) in bound_classes.iter() {
+            let key = n * 16 + value as usize;
+            for (equity, by_equity) in equity_classes.iter() {
+                let bound = seg.bound(key, equity_bound(equity));
+                buckets.push((bound, key, docs, by_bound, by_equity));
             }
         }
-        buckets[seg.key(doc, score)].push((doc, score));
     }
-    let bounds: Vec<f32> = (0..BOUND_KEYS).map(|k| seg.bound(k, 1.0)).collect();
-    let mut keys: Vec<usize> = (0..BOUND_KEYS)
-        .filter(|k| !buckets[*k].is_empty())
-        .collect();
-    keys.sort_by(|a, b| bounds[*b].total_cmp(&bounds[*a]));
-    for k in keys {
-        if seg.top.threshold().is_some_and(|t| bounds[k] < t) {
-            // Sorted by bound: no later bucket can enter either.
-            break;
-        }
-        for &(doc, score) in &buckets[k] {
-            seg.rank(doc, score, k, bounds[k]);
+    buckets.sort_by(|a, b| b.0.total_cmp(&a.0));
+    'buckets: for (bound, key, docs, by_bound, by_equity) in buckets {
+        for doc in docs.iter_and(by_bound, by_equity) {
+            if seg.top.threshold().is_some_and(|t| bound < t) {
+                // Sorted by bound: no later worker can enter either.
+                break 'buckets;
+            }
+            let mut score: Score = 0.0;
+            for (i, w) in words.iter().enumerate() {
+                if w.contains(doc) {
+                    score += q.words.clause_score(i);
+                }
+            }
+            debug_assert_eq!(seg.key(doc, score), key);
+            seg.rank(doc, score);
         }
     }
     Ok((passed, seg.top.into_vec()))
@@ -436,20 +472,8 @@ impl CandidateSegment {
         )
     }
 
-    /// Scores a passing worker of bound key `key` (whose best possible score is `bound`) and
-    /// offers it, unless the list is full and the bound cannot reach it: then its skills are
-    /// not even read. Most workers have no equity factor, and the bound with their own (the
-    /// first value of the column) leaves out most of a full bucket for one read.
-    fn rank(&mut self, doc: DocId, score: Score, key: usize, bound: f32) {
-        if let Some(threshold) = self.top.threshold() {
-            if bound < threshold {
-                return;
-            }
-            let equity = self.rank.values_for_doc(doc).next().and_then(equity_of);
-            if equity.is_some_and(|e| self.bound(key, e) < threshold) {
-                return;
-            }
-        }
+    /// Scores a passing worker (whose query score is `score`) and offers it.
+    fn rank(&mut self, doc: DocId, score: Score) {
         let q = &*self.q;
         let words = q.words.found(score);
         self.worker.read(self.rank.values_for_doc(doc));

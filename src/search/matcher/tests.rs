@@ -327,23 +327,43 @@ fn segments_and_deletions_count_and_rank_as_the_engine_and_every_pair_do() {
     writer.add_document(worker_document(&f, w)).unwrap();
     writer.commit().unwrap();
     live.reader.reload().unwrap();
-    let searcher = live.reader.searcher();
-    assert!(searcher.segment_readers().len() >= 3);
+    assert!(live.reader.searcher().segment_readers().len() >= 3);
     let ranking = ranking();
-    for o in &openings {
-        let profile = OpeningProfile::of(o);
-        let expected = every_pair_ranked(&workers, o, &ranking);
-        let query = candidate_query(&f, o, &profile, None, &ranking.related);
-        let engine = searcher.search(&query, &tantivy::collector::Count).unwrap();
-        // Twice: the second answers from the filters kept by the first.
-        for _ in 0..2 {
-            let got = candidates(&live, o, None, today(), &ranking, 20).unwrap();
-            assert_eq!(got.passed_filters, expected.len(), "{}", o.title);
-            assert_eq!(got.passed_filters, engine, "{}", o.title);
-            let got: Vec<(f32, i64)> = got.items.iter().map(|c| (c.score, c.worker_id)).collect();
-            assert_eq!(got, expected[..20.min(expected.len())], "{}", o.title);
+    let check = |workers: &[WorkerDoc]| {
+        let searcher = live.reader.searcher();
+        for o in &openings {
+            let profile = OpeningProfile::of(o);
+            let expected = every_pair_ranked(workers, o, &ranking);
+            let query = candidate_query(&f, o, &profile, None, &ranking.related);
+            let engine = searcher.search(&query, &tantivy::collector::Count).unwrap();
+            // Twice: the second answers from the filters kept by the first.
+            for _ in 0..2 {
+                let got = candidates(&live, o, None, today(), &ranking, 20).unwrap();
+                assert_eq!(got.passed_filters, expected.len(), "{}", o.title);
+                assert_eq!(got.passed_filters, engine, "{}", o.title);
+                let got: Vec<(f32, i64)> =
+                    got.items.iter().map(|c| (c.score, c.worker_id)).collect();
+                assert_eq!(got, expected[..20.min(expected.len())], "{}", o.title);
+            }
         }
+    };
+    check(&workers);
+    // More leave from the same segments (their deletions change after the kept sets were
+    // made), and a third of the rest ask wages and start dates of hundreds of distinct values
+    // (so the ranges have documents between their boundaries), re-added in a new segment.
+    for id in (2..600).step_by(7) {
+        writer.delete_term(term(f.key, &format!("w:{id}")));
     }
+    workers.retain(|w| (w.id - 2) % 7 != 0);
+    for w in workers.iter_mut().filter(|w| w.id % 3 == 0) {
+        w.min_wage = 3_800 + (w.id as i32 * 37) % 3_400;
+        w.available_from = Some(today() + chrono::Duration::days(w.id * 13 % 400 - 100));
+        writer.delete_term(term(f.key, &format!("w:{}", w.id)));
+        writer.add_document(worker_document(&f, w)).unwrap();
+    }
+    writer.commit().unwrap();
+    live.reader.reload().unwrap();
+    check(&workers);
 }
 
 #[test]
