@@ -408,6 +408,7 @@ pub fn candidates(
         notes: f.notes_zh,
         title_words: admits.words.clone(),
         limit,
+        fits: Default::default(),
     });
     let searcher = live.reader.searcher();
     let (passed_filters, top) = rank_candidates(&searcher, &question, &live.filters)?;

@@ -13,8 +13,8 @@
 //! title words' hashes in the column instead, and a worker's note words are compared with them.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-use std::sync::Arc;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
@@ -270,9 +270,37 @@ pub struct CandidateQuestion {
     pub notes: Field,
     pub title_words: Vec<Vec<String>>,
     pub limit: usize,
+    /// What `fits_of` has computed so far (empty at first).
+    pub fits: Mutex<HashMap<u32, Arc<[f32]>>>,
 }
 
 impl CandidateQuestion {
+    /// The weighted fits (NaN: none) of a worker's `code` to each target, computed once per
+    /// request: every segment meets the same few hundred codes, and `Relatedness::link` costs
+    /// a thousand instructions.
+    fn fits_of(&self, code: u32) -> Arc<[f32]> {
+        if let Some(fits) = self.fits.lock().ok().and_then(|m| m.get(&code).cloned()) {
+            return fits;
+        }
+        let text = code_text(code);
+        let fits: Arc<[f32]> = self
+            .targets
+            .iter()
+            .map(|(target, weight)| {
+                self.ranking
+                    .related
+                    .link(&text, target)
+                    .map(|l| l.fit * weight)
+                    .filter(|f| *f >= MIN_FIT)
+                    .unwrap_or(f32::NAN)
+            })
+            .collect();
+        if let Ok(mut m) = self.fits.lock() {
+            m.insert(code, fits.clone());
+        }
+        fits
+    }
+
     /// The best role weight of any target: no worker's weighted fit is higher.
     fn best_fit(&self) -> f32 {
         self.targets.iter().map(|(_, w)| *w).fold(0.0, f32::max)
@@ -480,15 +508,7 @@ impl CandidateSegment {
         let mut best: Option<f32> = None;
         for skill in &self.worker.skills {
             let fits = self.memo.fits(skill.code, |out| {
-                let code = code_text(skill.code);
-                out.extend(q.targets.iter().map(|(target, weight)| {
-                    q.ranking
-                        .related
-                        .link(&code, target)
-                        .map(|l| l.fit * weight)
-                        .filter(|f| *f >= MIN_FIT)
-                        .unwrap_or(f32::NAN)
-                }));
+                out.extend_from_slice(&q.fits_of(skill.code));
             });
             for fit in fits.iter().filter(|f| !f.is_nan()) {
                 let total = score_match(
