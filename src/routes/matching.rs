@@ -135,7 +135,7 @@ pub async fn candidate_list(
     let client = state.pool.get().await?;
     let after_change = checked_after_change(&client, after_change).await?;
     // One read: the searchable form of an open opening carries its employer for the check.
-    let open = documents::load_openings(&**client, &[id]).await?.pop();
+    let open = documents::load_open_opening(&client, id).await?;
     let Some(mut doc) = open else {
         // Not open (or not there): what the list says without searching.
         let opening = openings::find(&client, id)

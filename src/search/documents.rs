@@ -220,6 +220,20 @@ pub async fn load_openings(
     Ok(rows.iter().map(opening_from_row).collect())
 }
 
+/// One open opening, by a statement prepared once per connection: the candidates route reads
+/// one per request, and parsing and planning the statement each time was half of what
+/// PostgreSQL spent on the request (perf under candidate load at 1M workers). After a few
+/// runs PostgreSQL keeps a generic plan for it.
+pub async fn load_open_opening(
+    client: &impl deadpool_postgres::GenericClient,
+    id: i64,
+) -> Result<Option<OpeningDoc>, tokio_postgres::Error> {
+    let sql = format!("{OPENING_SELECT} WHERE o.id = $1 AND o.status = 'open'");
+    let statement = client.prepare_cached(&sql).await?;
+    let row = client.query_opt(&statement, &[&id]).await?;
+    Ok(row.as_ref().map(opening_from_row))
+}
+
 /// Every open opening, as the rows arrive.
 pub async fn stream_openings(
     client: &impl GenericClient,
