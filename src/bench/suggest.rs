@@ -397,10 +397,34 @@ fn alias_holdout(folds: usize, levels: &HashMap<String, i16>) -> anyhow::Result<
                 eprintln!("{alias}\t{code}\t{}", codes.join(" "));
             }
             let base = rank(&baseline.suggest(alias), code, levels);
+            dump("alias", fold, alias, code, &suggester);
             report.add(&[level], ours, base);
         }
     }
     Ok(report)
+}
+
+/// `SUGGEST_DUMP=path`: appends each alias-fold and development title's 30 best occupations
+/// (code, score, confidence) as a JSON line, a tuning aid (never for an independent set).
+fn dump(set: &str, fold: usize, title: &str, code: &str, suggester: &OccupationSuggester) {
+    let Some(path) = std::env::var_os("SUGGEST_DUMP") else {
+        return;
+    };
+    let answer = suggester
+        .suggest_at(title, 30, Granularity::GroupsWhenUnsure)
+        .unwrap_or_default();
+    let line = serde_json::json!({
+        "set": set, "fold": fold, "title": title, "label": code,
+        "answer": answer.iter().map(|s| (s.code.as_str(), s.score, s.confidence)).collect::<Vec<_>>(),
+    });
+    use std::io::Write;
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = writeln!(f, "{line}");
+    }
 }
 
 fn table(name: &str, r: &SetReport, out: &mut String) {
@@ -658,6 +682,9 @@ pub fn run(opts: &SuggestBenchOptions) -> anyhow::Result<String> {
     let mut out = String::from(
         "| set | titles | suggester top-1 / top-5 | baseline top-1 / top-5 |\n|---|---|---|---|\n",
     );
+    for case in &dev {
+        dump("dev", 0, &case.title, &case.code, &suggester);
+    }
     table(
         "development",
         &evaluate(&dev, &suggester, &baseline, &levels),
