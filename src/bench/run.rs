@@ -351,7 +351,7 @@ pub async fn bench(
     // As the candidates route does before it searches (not timed: the suggester).
     let suggester = labormatch::search::shared_suggester()?;
     for o in &mut openings {
-        labormatch::search::profile::prepare(o, &*suggester);
+        labormatch::search::profile::prepare(o, &*suggester, &ranking.related);
     }
     let queries: Vec<&str> = (0..opts.queries)
         .map(|_| *QUERIES.choose(&mut rng).unwrap_or(&"焊工"))

@@ -184,7 +184,7 @@ pub async fn candidate_list(
             |(c, _)| c.items.len(),
             move |live| {
                 // The title may name the trade more precisely than the codes chosen.
-                matcher::prepare_opening(live, &mut doc, &*suggester);
+                matcher::prepare_opening(live, &mut doc, &*suggester, &ranking.related);
                 matcher::candidates(live, &doc, scope.as_deref(), today, &ranking, limit)
                     .map(|c| (c, doc))
             },

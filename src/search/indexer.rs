@@ -15,6 +15,7 @@ use tantivy::{IndexWriter, Term};
 
 use super::documents::{self, opening_document, worker_document};
 use super::index::{self, LiveIndex, Progress};
+use super::relatedness::Relatedness;
 use super::schema::Fields;
 
 const BATCH: i64 = 5_000;
@@ -137,6 +138,7 @@ async fn apply(
     fields: &Fields,
     client: &tokio_postgres::Client,
     changes: &[(i64, String, i64)],
+    related: &Relatedness,
 ) -> anyhow::Result<()> {
     let mut worker_ids: Vec<i64> = Vec::new();
     let mut opening_ids: Vec<i64> = Vec::new();
@@ -163,7 +165,7 @@ async fn apply(
     if !opening_ids.is_empty() {
         let suggester = super::shared_suggester()?;
         for mut o in documents::load_openings(client, &opening_ids).await? {
-            super::profile::prepare(&mut o, &*suggester);
+            super::profile::prepare(&mut o, &*suggester, related);
             writer.add_document(opening_document(fields, &o))?;
         }
     }
@@ -198,6 +200,7 @@ pub async fn build_generation(
         .await?;
     let xmax: i64 = snap.get(0);
     let upto: i64 = snap.get(1);
+    let related = Relatedness::load(&tx).await?;
     // Changes of transactions still running now are not in this snapshot: remember the recent
     // holes as gaps, to be picked up when those transactions commit.
     let holes = tx
@@ -210,7 +213,8 @@ pub async fn build_generation(
     // Rows stream in from PostgreSQL while a thread turns them into documents for the writer's
     // indexing threads, so fetching, building and indexing overlap.
     let (docs, received) = tokio::sync::mpsc::channel::<Doc>(4_096);
-    let adder = tokio::task::spawn_blocking(move || add_documents(writer, fields, received));
+    let adder =
+        tokio::task::spawn_blocking(move || add_documents(writer, fields, received, related));
     let sent = docs_from(&tx, docs).await;
     // A send fails only when the adder stopped, and then the adder's error says why.
     let (mut writer, workers, openings) = adder.await??;
@@ -257,6 +261,7 @@ fn add_documents(
     writer: IndexWriter,
     fields: Fields,
     mut received: tokio::sync::mpsc::Receiver<Doc>,
+    related: Relatedness,
 ) -> anyhow::Result<(IndexWriter, usize, usize)> {
     let (mut workers, mut openings) = (0, 0);
     let suggester = super::shared_suggester()?;
@@ -267,7 +272,7 @@ fn add_documents(
                 workers += 1;
             }
             Doc::Opening(mut o) => {
-                super::profile::prepare(&mut o, &*suggester);
+                super::profile::prepare(&mut o, &*suggester, &related);
                 writer.add_document(opening_document(&fields, &o))?;
                 openings += 1;
             }
@@ -387,6 +392,8 @@ impl Indexer {
             }
             Some(_) => {}
         }
+        // Seed data: it changes only with a migration, and a restart reloads it.
+        let related = Relatedness::load(&client).await?;
         let (mut live, mut writer) = self.open_live()?;
         let mut progress = live.progress();
         self.publish(&progress);
@@ -421,7 +428,7 @@ impl Indexer {
                 tokio::time::sleep(self.poll_interval).await;
                 continue;
             }
-            apply(&writer, &live.fields, &client, &polled.changes).await?;
+            apply(&writer, &live.fields, &client, &polled.changes, &related).await?;
             commit(&mut writer, &next)?;
             live.reader.reload()?;
             progress = next;

@@ -261,7 +261,12 @@ pub struct Candidates {
 /// opening's own document in the index when it was indexed with the same title and pinning:
 /// the suggester then does not run again, and the opening is ranked by the very reading its
 /// indexed document carries (the one a worker's matches see).
-pub fn prepare_opening(live: &LiveIndex, o: &mut OpeningDoc, reader: &dyn ReadsTrade) {
+pub fn prepare_opening(
+    live: &LiveIndex,
+    o: &mut OpeningDoc,
+    reader: &dyn ReadsTrade,
+    related: &Relatedness,
+) {
     let f = &live.fields;
     let searcher = live.reader.searcher();
     let key = TermQuery::new(
@@ -278,8 +283,10 @@ pub fn prepare_opening(live: &LiveIndex, o: &mut OpeningDoc, reader: &dyn ReadsT
         Some(d) => {
             o.title_trade = d.title_trade;
             o.title_words = d.title_words;
+            // The chosen codes may have changed since it was indexed.
+            super::profile::check_title_trade(o, related);
         }
-        None => super::profile::prepare(o, reader),
+        None => super::profile::prepare(o, reader, related),
     }
 }
 

@@ -7,7 +7,7 @@ use tantivy::tokenizer::TokenStream;
 use utoipa::ToSchema;
 
 use super::documents::OpeningDoc;
-use super::relatedness::group_prefix;
+use super::relatedness::{group_prefix, Relatedness};
 use super::title_trade::{ReadsTrade, TitleTrade, CONFIDENT};
 use crate::domain::requirements::Requirements;
 
@@ -54,6 +54,10 @@ pub enum TitleTradeUse {
     NiceToHave,
     /// One of the chosen codes already.
     AlreadyChosen,
+    /// The reviewed relatedness table calls it another trade than a chosen code (塔吊 read as
+    /// the forklift sibling of a chosen 起重工): the employer's choice stands, the reading is
+    /// not used.
+    ContradictsChosen,
     /// The suggester was not sure enough.
     NotConfident,
 }
@@ -172,13 +176,28 @@ pub fn title_words(title: &str) -> Vec<TitleWord> {
 
 /// Fills what the ranking needs from an opening's title: the trade it names (unless the
 /// employer pinned the codes) and its words. Blocking CPU work (the suggester, jieba).
-pub fn prepare(o: &mut OpeningDoc, reader: &dyn ReadsTrade) {
+pub fn prepare(o: &mut OpeningDoc, reader: &dyn ReadsTrade, related: &Relatedness) {
     o.title_trade = if o.pin_occupations {
         None
     } else {
         reader.best_trade(&o.title)
     };
+    check_title_trade(o, related);
     o.title_words = title_words(&o.title);
+}
+
+/// Notes which chosen codes the relatedness table calls another trade than the title's. Cheap,
+/// and redone whenever the chosen codes may have changed since the title was read.
+pub fn check_title_trade(o: &mut OpeningDoc, related: &Relatedness) {
+    if let Some(t) = o.title_trade.as_mut() {
+        t.other_trade_than = o
+            .required
+            .iter()
+            .chain(&o.nice)
+            .filter(|chosen| related.rules_out(&t.code, chosen))
+            .cloned()
+            .collect();
+    }
 }
 
 /// Whether `title_code` names a trade inside `chosen` (a group) or next to it (the same unit
@@ -251,6 +270,10 @@ impl OpeningProfile {
             TitleTradeUse::AlreadyChosen
         } else if t.confidence < CONFIDENT {
             TitleTradeUse::NotConfident
+        } else if !t.other_trade_than.is_empty() {
+            // The employer named the trade; a reading the reviewed table contradicts is the
+            // suggester's mistake or a different job, and either way not the employer's.
+            TitleTradeUse::ContradictsChosen
         } else if !narrows.is_empty() && !group {
             TitleTradeUse::Required
         } else {
@@ -316,6 +339,7 @@ mod tests {
             title_trade: trade.map(|(code, confidence)| TitleTrade {
                 code: code.into(),
                 confidence,
+                other_trade_than: Vec::new(),
             }),
             ..OpeningDoc::example()
         }
@@ -380,5 +404,32 @@ mod tests {
                 ("4-03-02-01", Role::NiceToHave)
             ]
         );
+    }
+
+    #[test]
+    fn a_sibling_the_relatedness_table_calls_another_trade_does_not_narrow_the_chosen_code() {
+        let related = Relatedness::from_seed().unwrap();
+        // 建筑工地招塔吊司机, coded 起重工 by the employer, read as the forklift sibling: the
+        // table says a forklift driver is no 起重工, so the employer's code stays required.
+        let mut o = opening(&["6-30-05-02"], &[], Some(("6-30-05-01", 0.9)));
+        check_title_trade(&mut o, &related);
+        let p = OpeningProfile::of(&o);
+        assert_eq!(roles(&p), vec![("6-30-05-02", Role::Required)]);
+        assert!(p.inferred_codes().is_empty());
+        let reading = p.title_trade.unwrap();
+        assert_eq!(reading.used_as, TitleTradeUse::ContradictsChosen);
+        assert!(reading.narrows.is_empty());
+        // A sibling the table lets stand in (a 中式面点师 can cook) still narrows.
+        let mut o = opening(&["4-03-02-01"], &[], Some(("4-03-02-02", 0.9)));
+        check_title_trade(&mut o, &related);
+        let p = OpeningProfile::of(&o);
+        assert_eq!(p.title_trade.unwrap().used_as, TitleTradeUse::Required);
+        // The check follows the chosen codes when they change under an unchanged title.
+        let mut o = opening(&["6-30-05-02"], &[], Some(("6-30-05-01", 0.9)));
+        check_title_trade(&mut o, &related);
+        o.required = vec!["6-30-05-00".into()];
+        check_title_trade(&mut o, &related);
+        let p = OpeningProfile::of(&o);
+        assert_eq!(p.title_trade.unwrap().used_as, TitleTradeUse::Required);
     }
 }

@@ -166,6 +166,15 @@ impl Relatedness {
         None
     }
 
+    /// Whether the table says outright that a worker of `worker_code` cannot do a job of
+    /// `opening_code` (a reviewed pair below [`MIN_FIT`]: another trade, its certificate does
+    /// not carry over), as opposed to saying nothing about the pair.
+    pub fn rules_out(&self, worker_code: &str, opening_code: &str) -> bool {
+        self.pairs
+            .get(&(worker_code.to_string(), opening_code.to_string()))
+            .is_some_and(|(fit, _)| *fit < MIN_FIT)
+    }
+
     /// Trades that can stand in for `opening_code` at `min` or better.
     pub fn stand_ins(&self, opening_code: &str, min: f32) -> impl Iterator<Item = &str> {
         self.stand_ins

@@ -15,6 +15,10 @@ pub struct TitleTrade {
     pub code: String,
     /// 0..1: how sure the reading is.
     pub confidence: f32,
+    /// Codes the employer chose that the reviewed relatedness table calls another trade than
+    /// this one (its workers are no stand-in for them): filled by `profile::prepare`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_trade_than: Vec<String>,
 }
 
 /// The least confidence at which the ranking acts on a title's trade.
@@ -38,6 +42,7 @@ impl ReadsTrade for OccupationSuggester {
         Some(TitleTrade {
             code: best.code,
             confidence: best.confidence,
+            other_trade_than: Vec::new(),
         })
     }
 }

@@ -220,6 +220,7 @@ fn world() -> (Vec<WorkerDoc>, Vec<OpeningDoc>) {
             o.title_trade = Some(crate::search::title_trade::TitleTrade {
                 code: "4-03-02-02".into(),
                 confidence: 0.9,
+                other_trade_than: Vec::new(),
             });
         }
         openings.push(o);
