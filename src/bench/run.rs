@@ -81,6 +81,8 @@ pub struct BenchReport {
     /// Averages: candidates answered, workers that passed the filters, matches answered.
     pub candidates_avg: f64,
     pub passed_avg: f64,
+    /// Of those, the workers scored a request (the rest could not enter the list).
+    pub scored_avg: f64,
     pub matches_avg: f64,
     pub load_before: [f64; 3],
     pub load_after: [f64; 3],
@@ -116,6 +118,7 @@ impl BenchReport {
         }
         f.set("candidates.inproc.results_avg", self.candidates_avg);
         f.set("candidates.inproc.passed_filters_avg", self.passed_avg);
+        f.set("candidates.inproc.scored_avg", self.scored_avg);
         f.set("matches.inproc.results_avg", self.matches_avg);
         if let Some(w) = &self.write_visible {
             f.latency("write_visible", w);
@@ -381,7 +384,7 @@ pub async fn bench(
 
     // Ours and the raw engine alternate query by query, so a change of the machine's speed
     // during the run touches both alike.
-    let (mut found, mut passed) = (0usize, 0usize);
+    let (mut found, mut passed, mut scored) = (0usize, 0usize, 0usize);
     let mut cand = Vec::new();
     let mut cand_raw = Vec::new();
     for o in &openings {
@@ -389,6 +392,7 @@ pub async fn bench(
         let r = r?;
         found += r.items.len();
         passed += r.passed_filters;
+        scored += r.scored;
         cand.push(d);
         let (d, r) = time(|| {
             let profile = OpeningProfile::of(o);
@@ -400,6 +404,7 @@ pub async fn bench(
     }
     let n_openings = openings.len().max(1) as f64;
     let (candidates_avg, passed_avg) = (found as f64 / n_openings, passed as f64 / n_openings);
+    let scored_avg = scored as f64 / n_openings;
     found = 0;
     let mut mat = Vec::new();
     let mut mat_raw = Vec::new();
@@ -527,7 +532,7 @@ pub async fn bench(
                 raw: Some(Latency::of(&cand_raw)),
                 pg: Some(Latency::of(&pg_cand)),
                 note: format!(
-                    "{candidates_avg:.1} results, {passed_avg:.0} passed the filters on average"
+                    "{candidates_avg:.1} results, {passed_avg:.0} passed the filters and {scored_avg:.0} were scored on average"
                 ),
             },
             Row {
@@ -560,6 +565,7 @@ pub async fn bench(
         trgm_plan,
         candidates_avg,
         passed_avg,
+        scored_avg,
         matches_avg,
         load_before,
         load_after: load_average(),

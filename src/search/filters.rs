@@ -193,19 +193,88 @@ pub struct FilterCache {
     terms: Kept<(SegmentId, Field, String), DocBits>,
     ranges: Kept<(SegmentId, Field), RangeBits>,
     classes: Kept<(SegmentId, &'static str), Classes>,
+    keys: Kept<(SegmentId, &'static str), DocKeys>,
     alive: Kept<(SegmentId, Option<u64>), DocBits>,
+    columns_u64: Kept<(SegmentId, String), Opened<u64>>,
+    columns_i64: Kept<(SegmentId, String), Opened<i64>>,
+}
+
+/// A segment's fast-field column, opened once: opening one (finding it by name, reading its
+/// header) cost a request more than reading the few values it needs.
+struct Opened<T>(Column<T>);
+
+impl<T> Weigh for Opened<T> {
+    fn bytes(&self) -> u64 {
+        // The values stay in the memory-mapped file; this is the handle.
+        256
+    }
+}
+
+/// A number per document of a segment, read off its columns once (`FilterCache::doc_keys`).
+pub struct DocKeys(Vec<u32>);
+
+impl DocKeys {
+    #[inline]
+    pub fn get(&self, doc: DocId) -> u32 {
+        self.0.get(doc as usize).copied().unwrap_or(0)
+    }
+}
+
+impl Weigh for DocKeys {
+    fn bytes(&self) -> u64 {
+        self.0.len() as u64 * 4
+    }
 }
 
 impl FilterCache {
     /// `max_bytes` for the dense terms, and a quarter of it for each kind of column set (at a
-    /// million documents: some 4 MB of ranges for two fields, 2.5 MB of classes).
+    /// million documents: some 4 MB of ranges for two fields, 2.5 MB of classes, 4 MB of keys).
     pub fn new(max_bytes: u64) -> FilterCache {
         FilterCache {
             terms: kept(max_bytes),
             ranges: kept(max_bytes / 4),
             classes: kept(max_bytes / 4),
+            keys: kept(max_bytes / 4),
             alive: kept(max_bytes / 4),
+            columns_u64: Cache::with_weighter(1_024, 1 << 20, Bytes),
+            columns_i64: Cache::with_weighter(1_024, 1 << 20, Bytes),
         }
+    }
+
+    /// `reader`'s u64 column `name` (`None`: no such column in the segment).
+    pub fn u64_column(
+        &self,
+        reader: &SegmentReader,
+        name: &str,
+    ) -> tantivy::Result<Option<Column<u64>>> {
+        let key = (reader.segment_id(), name.to_string());
+        if let Some(opened) = self.columns_u64.get(&key) {
+            return Ok(Some(opened.0.clone()));
+        }
+        let Some(column) = reader.fast_fields().column_opt::<u64>(name)? else {
+            return Ok(None);
+        };
+        self.columns_u64
+            .insert(key, Arc::new(Opened(column.clone())));
+        Ok(Some(column))
+    }
+
+    /// `reader`'s i64 column `name` (`None`: no such column in the segment).
+    pub fn i64_column(
+        &self,
+        reader: &SegmentReader,
+        name: &str,
+    ) -> tantivy::Result<Option<Column<i64>>> {
+        let key = (reader.segment_id(), name.to_string());
+        if let Some(opened) = self.columns_i64.get(&key) {
+            return Ok(Some(opened.0.clone()));
+        }
+        let Some(column) = reader.fast_fields().column_opt::<i64>(name)? else {
+            return Ok(None);
+        };
+        self.columns_i64
+            .insert(key, Arc::new(Opened(column.clone())));
+        Ok(Some(column))
     }
 
     /// The documents of `reader`'s segment holding any of `terms` of `field` (deleted ones
@@ -249,7 +318,7 @@ impl FilterCache {
         field: Field,
     ) -> tantivy::Result<Option<(Column<i64>, Arc<RangeBits>)>> {
         let name = reader.schema().get_field_name(field);
-        let Some(column) = reader.fast_fields().column_opt::<i64>(name)? else {
+        let Some(column) = self.i64_column(reader, name)? else {
             return Ok(None);
         };
         let bits = self
@@ -277,6 +346,23 @@ impl FilterCache {
                 Ok::<_, std::convert::Infallible>(Arc::new(Classes::build(
                     reader.max_doc(),
                     class_of,
+                )))
+            })
+            .unwrap_or_else(|never| match never {})
+    }
+
+    /// `key_of` every document of `reader`'s segment, kept under `name` (one name, one
+    /// function).
+    pub fn doc_keys(
+        &self,
+        reader: &SegmentReader,
+        name: &'static str,
+        key_of: impl Fn(DocId) -> u32,
+    ) -> Arc<DocKeys> {
+        self.keys
+            .get_or_insert_with(&(reader.segment_id(), name), || {
+                Ok::<_, std::convert::Infallible>(Arc::new(DocKeys(
+                    (0..reader.max_doc()).map(key_of).collect(),
                 )))
             })
             .unwrap_or_else(|never| match never {})

@@ -84,19 +84,43 @@ fn any_of(mut terms: Vec<Term>) -> Box<dyn Query> {
 }
 
 /// Occupation terms (as indexed, with ancestors) that can admit a fitting document: a superset
-/// of what fits, since the exact fit is decided by the collector.
+/// of what fits, since the exact fit is decided by the collector. Each term keeps the most a
+/// document holding it can fit through it, so the best of a document's terms bounds its fit.
 #[derive(Default)]
-struct Admitted(HashSet<String>);
+struct Admitted(HashMap<String, f32>);
 
 impl Admitted {
     fn add(&mut self, text: &str, weighted_fit: f32) {
         if weighted_fit >= MIN_FIT {
-            self.0.insert(text.to_string());
+            let best = self.0.entry(text.to_string()).or_insert(weighted_fit);
+            *best = best.max(weighted_fit);
         }
     }
 
     fn query(self, field: Field) -> Box<dyn Query> {
-        any_of(self.0.iter().map(|t| term(field, t)).collect())
+        any_of(self.0.keys().map(|t| term(field, t)).collect())
+    }
+
+    fn terms(self) -> Vec<String> {
+        let mut terms: Vec<String> = self.0.into_keys().collect();
+        terms.sort();
+        terms
+    }
+
+    /// The terms by the fit they bound, best first.
+    fn levels(self) -> Vec<(f32, Vec<String>)> {
+        let mut levels: Vec<(f32, Vec<String>)> = Vec::new();
+        for (text, fit) in self.0 {
+            match levels.iter_mut().find(|(f, _)| *f == fit) {
+                Some((_, terms)) => terms.push(text),
+                None => levels.push((fit, vec![text])),
+            }
+        }
+        levels.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (_, terms) in &mut levels {
+            terms.sort();
+        }
+        levels
     }
 }
 
@@ -163,16 +187,12 @@ fn trades_for_worker(codes: &[String], related: &Relatedness) -> Admitted {
 /// The occupation terms the candidates of an opening are admitted by (for the bench's
 /// PostgreSQL baseline, which matches on the same terms).
 pub fn opening_trade_terms(profile: &OpeningProfile, related: &Relatedness) -> Vec<String> {
-    let mut terms: Vec<String> = trades_for_opening(profile, related).0.into_iter().collect();
-    terms.sort();
-    terms
+    trades_for_opening(profile, related).terms()
 }
 
 /// The occupation terms a worker's matches are admitted by.
 pub fn worker_trade_terms(codes: &[String], related: &Relatedness) -> Vec<String> {
-    let mut terms: Vec<String> = trades_for_worker(codes, related).0.into_iter().collect();
-    terms.sort();
-    terms
+    trades_for_worker(codes, related).terms()
 }
 
 /// Which of `docs` match `query`. Each segment's scorer seeks the given documents in order,
@@ -255,6 +275,8 @@ pub struct Candidates {
     pub items: Vec<Candidate>,
     /// How many workers passed the filters (trade, destination, wage, availability).
     pub passed_filters: usize,
+    /// How many of those were scored (the bench reports it; the others could not enter).
+    pub scored: usize,
 }
 
 /// Fills what the ranking needs from an opening's title (see `profile::prepare`), from the
@@ -295,7 +317,8 @@ pub fn prepare_opening(
 /// trade walked, the filters as cached bitsets); the bench's raw-engine baseline runs the same
 /// parts as one tantivy query (`query`).
 pub struct CandidateFilters {
-    trades: Vec<String>,
+    /// The trade terms by the fit they bound, best first (`Admitted::levels`).
+    trades: Vec<(f32, Vec<String>)>,
     regions: Vec<String>,
     wage_max: i64,
     start_day: i64,
@@ -315,7 +338,7 @@ impl CandidateFilters {
             .unwrap_or_default();
         regions.push("*".into());
         CandidateFilters {
-            trades: opening_trade_terms(profile, related),
+            trades: trades_for_opening(profile, related).levels(),
             regions,
             wage_max: i64::from(o.wage_max),
             start_day: day_number(o.start_date),
@@ -332,8 +355,18 @@ impl CandidateFilters {
     /// anywhere), asks at most the wage offered, is available by the start, and is from the
     /// officer's region when scoped.
     fn filters(&self, f: &Fields) -> Vec<Filter> {
+        let trades = self
+            .trades
+            .iter()
+            .flat_map(|(_, terms)| terms.iter().cloned());
+        let mut out = vec![Filter::any_term(f.occupation, trades)];
+        out.extend(self.hard_filters(f));
+        out
+    }
+
+    /// The filters but the trade, which the ranking takes level by level (`trades`).
+    fn hard_filters(&self, f: &Fields) -> Vec<Filter> {
         let mut out = vec![
-            Filter::any_term(f.occupation, self.trades.iter().cloned()),
             Filter::any_term(f.kind, ["worker".to_string()]),
             Filter::any_term(f.region, self.regions.iter().cloned()),
             Filter::I64In(f.wage, i64::MIN, self.wage_max),
@@ -396,6 +429,7 @@ pub fn candidates(
         return Ok(Candidates {
             items: Vec::new(),
             passed_filters: 0,
+            scored: 0,
         });
     }
     let profile = OpeningProfile::of(o);
@@ -406,19 +440,22 @@ pub fn candidates(
         targets: profile
             .targets
             .iter()
-            .map(|t| (t.code.clone(), t.role.weight()))
+            .filter_map(|t| code_number(&t.code).map(|n| (n, t.role.weight())))
             .collect(),
         requirements: profile.requirements.clone(),
         today: day_number(today),
         words,
-        filters: admits.filters(f),
+        occupation: f.occupation,
+        trades: admits.trades.clone(),
+        filters: admits.hard_filters(f),
         notes: f.notes_zh,
         title_words: admits.words.clone(),
         limit,
         fits: Default::default(),
     });
     let searcher = live.reader.searcher();
-    let (passed_filters, top) = rank_candidates(&searcher, &question, &live.filters)?;
+    let ranked = rank_candidates(&searcher, &question, &live.filters)?;
+    let top = ranked.top;
     // The words found, for the answers only: from the query's score, or looked up again.
     let looked_up = match words {
         WordScores::Mask => HashMap::new(),
@@ -464,7 +501,8 @@ pub fn candidates(
     });
     Ok(Candidates {
         items,
-        passed_filters,
+        passed_filters: ranked.passed,
+        scored: ranked.scored,
     })
 }
 

@@ -21,10 +21,13 @@ use tantivy::columnar::Column;
 use tantivy::schema::Field;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
-use super::columns::{bound_of, code_text, equity_of, OpeningColumns, WorkerColumns};
+use super::columns::{bound_of, code_number, equity_of, OpeningColumns, WorkerColumns};
 use super::filters::{Classes, DocBits, Filter, FilterCache};
 use super::relatedness::MIN_FIT;
-use super::score::{score_bound, score_match, Ranking, SkillInputs, TITLE_WORDS_COUNTED};
+use super::score::{
+    experience_step, score_bound, score_bound_with, score_match, Ranking, SkillInputs, TieBounds,
+    TITLE_WORDS_COUNTED,
+};
 use crate::domain::requirements::Requirements;
 
 /// The `rank` and `id` fast fields' names (see `schema`).
@@ -254,16 +257,36 @@ fn columns(reader: &SegmentReader) -> tantivy::Result<(Column<u64>, Column<i64>)
     Ok((rank, ids))
 }
 
+/// [`columns`] and the `rank_bound` column, from the cache.
+fn cached_columns(
+    reader: &SegmentReader,
+    cache: &FilterCache,
+) -> tantivy::Result<(Column<u64>, Column<i64>, Column<u64>)> {
+    let max = reader.max_doc();
+    let empty = || Column::build_empty_column(max);
+    Ok((
+        cache.u64_column(reader, RANK_FIELD)?.unwrap_or_else(empty),
+        cache
+            .i64_column(reader, ID_FIELD)?
+            .unwrap_or_else(|| Column::build_empty_column(max)),
+        cache.u64_column(reader, BOUND_FIELD)?.unwrap_or_else(empty),
+    ))
+}
+
 /// What candidates of one opening are ranked by, fixed for the request.
 pub struct CandidateQuestion {
     pub ranking: Arc<Ranking>,
-    /// The opening's target trades and their role weights.
-    pub targets: Vec<(String, f32)>,
+    /// The opening's target trades (code numbers) and their role weights.
+    pub targets: Vec<(u32, f32)>,
     pub requirements: Requirements,
     /// Day number of today.
     pub today: i64,
     pub words: WordScores,
-    /// What a worker must pass: a fitting trade and the hard filters (see `filters`).
+    /// A worker must hold one of these terms of the `occupation` field; each level's terms
+    /// fit at most its fit (best first), which bounds the worker's score.
+    pub occupation: Field,
+    pub trades: Vec<(f32, Vec<String>)>,
+    /// What a worker must pass besides a trade: the hard filters (see `filters`).
     pub filters: Vec<Filter>,
     /// The workers' notes field, and title word `i`'s terms in it: found, it scores
     /// `words.clause_score(i)`.
@@ -282,14 +305,13 @@ impl CandidateQuestion {
         if let Some(fits) = self.fits.lock().ok().and_then(|m| m.get(&code).cloned()) {
             return fits;
         }
-        let text = code_text(code);
         let fits: Arc<[f32]> = self
             .targets
             .iter()
             .map(|(target, weight)| {
                 self.ranking
                     .related
-                    .link(&text, target)
+                    .link_numbers(code, *target)
                     .map(|l| l.fit * weight)
                     .filter(|f| *f >= MIN_FIT)
                     .unwrap_or(f32::NAN)
@@ -305,6 +327,16 @@ impl CandidateQuestion {
     fn best_fit(&self) -> f32 {
         self.targets.iter().map(|(_, w)| *w).fold(0.0, f32::max)
     }
+}
+
+/// What ranking the candidates of an opening found.
+pub struct RankedCandidates {
+    /// Workers who passed the filters.
+    pub passed: usize,
+    /// Of them, those scored: the others' bounds could not enter the list.
+    pub scored: usize,
+    /// The best `limit`, best first.
+    pub top: Vec<Ranked>,
 }
 
 fn merge(fruits: Vec<(usize, Vec<Ranked>)>, limit: usize) -> (usize, Vec<Ranked>) {
@@ -325,12 +357,24 @@ pub fn rank_candidates(
     searcher: &Searcher,
     q: &Arc<CandidateQuestion>,
     cache: &FilterCache,
-) -> tantivy::Result<(usize, Vec<Ranked>)> {
+) -> tantivy::Result<RankedCandidates> {
     let fruits = searcher.index().search_executor().map(
         |(ord, reader)| rank_segment(ord as SegmentOrdinal, reader, q, cache),
         searcher.segment_readers().iter().enumerate(),
     )?;
-    Ok(merge(fruits, q.limit))
+    let scored = fruits.iter().map(|(_, scored, _)| scored).sum();
+    let (passed, top) = merge(
+        fruits
+            .into_iter()
+            .map(|(passed, _, top)| (passed, top))
+            .collect(),
+        q.limit,
+    );
+    Ok(RankedCandidates {
+        passed,
+        scored,
+        top,
+    })
 }
 
 /// The class of a worker's equity factor (`Classes`): its f32 bits, or this when its column
@@ -350,9 +394,16 @@ fn rank_segment(
     reader: &SegmentReader,
     q: &Arc<CandidateQuestion>,
     cache: &FilterCache,
-) -> tantivy::Result<(usize, Vec<Ranked>)> {
-    let mut seg = CandidateSegment::new(q.clone(), ord, reader)?;
-    let mut admitted = DocBits::full(reader.max_doc());
+) -> tantivy::Result<(usize, usize, Vec<Ranked>)> {
+    let mut seg = CandidateSegment::new(q.clone(), ord, reader, cache)?;
+    // The trade, level by level: a worker's best level bounds its fit.
+    let mut levels = Vec::with_capacity(q.trades.len());
+    let mut admitted = DocBits::empty(reader.max_doc());
+    for (fit, terms) in &q.trades {
+        let bits = cache.any_term(reader, q.occupation, terms)?;
+        admitted.union_with(&bits);
+        levels.push((*fit, bits));
+    }
     let mut ranges = Vec::new();
     for filter in &q.filters {
         match filter {
@@ -361,7 +412,7 @@ fn rank_segment(
             }
             Filter::I64In(field, lo, hi) => {
                 let Some(range) = cache.range(reader, *field)? else {
-                    return Ok((0, Vec::new()));
+                    return Ok((0, 0, Vec::new()));
                 };
                 ranges.push((range, *lo, *hi));
             }
@@ -376,7 +427,7 @@ fn rank_segment(
     }
     let passed = admitted.len();
     if passed == 0 || q.limit == 0 {
-        return Ok((passed, Vec::new()));
+        return Ok((passed, 0, Vec::new()));
     }
     let words = q
         .title_words
@@ -410,22 +461,40 @@ fn rank_segment(
             .and_then(equity_of)
             .map_or(NO_EQUITY, |e| u64::from(e.to_bits()))
     });
+    let ties = cache.doc_keys(reader, "rank_ties", |doc| {
+        let mut worker = WorkerColumns::default();
+        worker.read(seg.rank.values_for_doc(doc));
+        tie_key(&worker)
+    });
     let mut buckets = Vec::new();
     for (n, docs) in exactly.iter().enumerate() {
         for (value, by_bound) in bound_classes.iter() {
             let key = n * 16 + value as usize;
             for (equity, by_equity) in equity_classes.iter() {
-                let bound = seg.bound(key, equity_bound(equity));
-                buckets.push((bound, key, docs, by_bound, by_equity));
+                let equity = equity_bound(equity);
+                let bound = seg.bound(key, equity);
+                buckets.push((bound, key, equity, docs, by_bound, by_equity));
             }
         }
     }
     buckets.sort_by(|a, b| b.0.total_cmp(&a.0));
-    'buckets: for (bound, key, docs, by_bound, by_equity) in buckets {
+    let mut scored = 0;
+    'buckets: for (bound, key, equity, docs, by_bound, by_equity) in buckets {
         for doc in docs.iter_and(by_bound, by_equity) {
-            if seg.top.threshold().is_some_and(|t| bound < t) {
-                // Sorted by bound: no later worker can enter either.
-                break 'buckets;
+            if let Some(threshold) = seg.top.threshold() {
+                if bound < threshold {
+                    // Sorted by bound: no later worker can enter either.
+                    break 'buckets;
+                }
+                // The bucket's bound, tightened by the worker's own best trade level and
+                // tie-breakers: most of a full bucket stops here, unread.
+                let fit = levels
+                    .iter()
+                    .find(|(_, bits)| bits.contains(doc))
+                    .map_or(seg.best_fit, |(fit, _)| *fit);
+                if seg.own_bound(key, equity, fit, ties.get(doc)) < threshold {
+                    continue;
+                }
             }
             let mut score: Score = 0.0;
             for (i, w) in words.iter().enumerate() {
@@ -435,9 +504,63 @@ fn rank_segment(
             }
             debug_assert_eq!(seg.key(doc, score), key);
             seg.rank(doc, score);
+            scored += 1;
         }
     }
-    Ok((passed, seg.top.into_vec()))
+    Ok((passed, scored, seg.top.into_vec()))
+}
+
+/// Steps of the years-within-step bound kept per worker (`tie_key`).
+const WITHIN_STEPS: u32 = 7;
+/// `tie_key`'s certificate day: none dated (0), or one past the last representable day.
+const NO_DAY: u32 = 0;
+const LATE_DAY: u32 = 0xffff;
+
+/// What bounds a worker's tie-breakers, in 32 bits kept per document (`FilterCache::doc_keys`):
+/// the day of its latest dated certificate + 1 (bits 0..16), and how far into their step its
+/// years are at most, rounded up to sevenths (bits 16..19).
+fn tie_key(worker: &WorkerColumns) -> u32 {
+    let within = worker
+        .skills
+        .iter()
+        .map(|s| experience_step(s.inputs.years).1)
+        .fold(0.0f32, f32::max);
+    let mut steps = ((within * WITHIN_STEPS as f32).ceil() as u32).min(WITHIN_STEPS);
+    // Rounding must never bound below the exact value.
+    while steps < WITHIN_STEPS && (steps as f32 / WITHIN_STEPS as f32) < within {
+        steps += 1;
+    }
+    let latest = worker
+        .skills
+        .iter()
+        .filter(|s| s.inputs.certified)
+        .filter_map(|s| s.inputs.certified_day)
+        .max();
+    // A day before 1970 is kept as 1970 (a looser bound); one past 2149 as "any day".
+    let day = latest.map_or(NO_DAY, |d| (d.max(0) + 1).min(i64::from(LATE_DAY)) as u32);
+    (steps << 16) | day
+}
+
+/// The tie-breakers' bounds a `tie_key` gives today: every certificate of the worker is at
+/// most as recent as the latest, and `score_match` counts one only from its day to a year on.
+fn tie_bounds(key: u32, today: i64) -> TieBounds {
+    let within = ((key >> 16) & 0b111) as f32 / WITHIN_STEPS as f32;
+    let recent = match key & 0xffff {
+        NO_DAY => 0.0,
+        LATE_DAY => 1.0,
+        day => {
+            let days = today - (i64::from(day) - 1);
+            if days < 0 {
+                // A certificate dated ahead: an earlier one may still be recent.
+                1.0
+            } else if days < 365 {
+                1.0 - days as f32 / 365.0
+            } else {
+                0.0
+            }
+        }
+    };
+    TieBounds { recent, within }
 }
 
 struct CandidateSegment {
@@ -457,12 +580,9 @@ impl CandidateSegment {
         q: Arc<CandidateQuestion>,
         segment: SegmentOrdinal,
         reader: &SegmentReader,
+        cache: &FilterCache,
     ) -> tantivy::Result<CandidateSegment> {
-        let (rank, ids) = columns(reader)?;
-        let bound = reader
-            .fast_fields()
-            .column_opt::<u64>(BOUND_FIELD)?
-            .unwrap_or_else(|| Column::build_empty_column(reader.max_doc()));
+        let (rank, ids, bound) = cached_columns(reader, cache)?;
         Ok(CandidateSegment {
             best_fit: q.best_fit(),
             memo: FitMemo::new(q.targets.len()),
@@ -496,6 +616,22 @@ impl CandidateSegment {
             key / 16,
             &self.q.requirements,
             equity,
+            &self.q.ranking.weights,
+        )
+    }
+
+    /// [`CandidateSegment::bound`] for one worker: its best trade level's `fit` and its
+    /// tie-breakers' key (`tie_key`).
+    fn own_bound(&self, key: usize, equity: f32, fit: f32, tie: u32) -> f32 {
+        let (step, certified) = bound_of((key % 16) as u64);
+        score_bound_with(
+            step,
+            certified,
+            fit.min(self.best_fit),
+            key / 16,
+            &self.q.requirements,
+            equity,
+            tie_bounds(tie, self.q.today),
             &self.q.ranking.weights,
         )
     }
@@ -608,11 +744,9 @@ impl SegmentCollector for MatchSegment {
         for target in &self.opening.targets {
             let weight = target.role.weight();
             let fits = self.memo.fits(target.code, |out| {
-                let code = code_text(target.code);
                 out.extend(q.skills.iter().map(|(skill, _)| {
-                    q.ranking
-                        .related
-                        .link(skill, &code)
+                    code_number(skill)
+                        .and_then(|s| q.ranking.related.link_numbers(s, target.code))
                         .map_or(f32::NAN, |l| l.fit)
                 }));
             });
@@ -668,6 +802,68 @@ mod tests {
             assert_eq!(fits[0], code as f32);
             assert!(fits[1].is_nan());
         }
+    }
+
+    #[test]
+    fn a_tie_key_bounds_every_skills_tie_breakers() {
+        use super::super::columns::ColumnSkill;
+        let today = 20_000;
+        let skill = |years: f32, day: Option<i64>| ColumnSkill {
+            code: 6180204,
+            inputs: SkillInputs {
+                years,
+                certified: day.is_some(),
+                certified_day: day,
+            },
+        };
+        let recent = |s: &SkillInputs| match (s.certified, s.certified_day) {
+            (true, Some(on)) if (0..365).contains(&(today - on)) => {
+                1.0 - (today - on) as f32 / 365.0
+            }
+            _ => 0.0,
+        };
+        let days = [
+            None,
+            Some(today),
+            Some(today - 1),
+            Some(today - 364),
+            Some(today - 365),
+        ];
+        let more = [
+            Some(today + 3),
+            Some(-5),
+            Some(0),
+            Some(70_000),
+            Some(today - 200),
+        ];
+        for years in [0.0, 0.49, 0.5, 1.3, 3.99, 11.0, 12.0, 23.9, 40.0] {
+            for day in days.iter().chain(&more) {
+                for other in days {
+                    let worker = WorkerColumns {
+                        equity: 1.0,
+                        skills: vec![skill(years, *day), skill(years / 3.0, other)],
+                    };
+                    let ties = tie_bounds(tie_key(&worker), today);
+                    for s in &worker.skills {
+                        assert!(ties.recent >= recent(&s.inputs), "{s:?} {ties:?}");
+                        assert!(ties.within >= experience_step(s.inputs.years).1);
+                    }
+                }
+            }
+        }
+        // Tight where it can be: no certificate, none recent, the years at a step's start.
+        let worker = |skills| WorkerColumns {
+            equity: 1.0,
+            skills,
+        };
+        let ties = |w: &WorkerColumns| tie_bounds(tie_key(w), today);
+        assert_eq!(ties(&worker(vec![skill(2.0, None)])).recent, 0.0);
+        assert_eq!(
+            ties(&worker(vec![skill(2.0, Some(today - 400))])).recent,
+            0.0
+        );
+        assert_eq!(ties(&worker(vec![skill(2.0, None)])).within, 0.0);
+        assert_eq!(ties(&worker(vec![skill(2.0, Some(today))])).recent, 1.0);
     }
 
     #[test]

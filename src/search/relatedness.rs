@@ -13,6 +13,8 @@ use std::sync::Arc;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::columns::code_number;
+
 /// The least fit (after a nice-to-have's discount) that makes a worker a candidate.
 pub const MIN_FIT: f32 = 0.3;
 /// Fallback for trades the table does not cover: the same unit group (6-18-02).
@@ -62,18 +64,28 @@ pub fn group_prefix(code: &str) -> Option<&str> {
     }
 }
 
-fn inside(code: &str, group: &str) -> bool {
-    group_prefix(group).is_some_and(|prefix| code != group && code.starts_with(prefix))
+/// [`group_prefix`] on code numbers (`columns::code_number`: 6-29-01-00 → 6290100): what the
+/// group's members share once divided by this, or `None` for an occupation.
+fn group_divisor(code: u32) -> Option<u32> {
+    [1_000_000, 10_000, 100]
+        .into_iter()
+        .find(|d| code.is_multiple_of(*d))
 }
 
-fn same_unit_group(a: &str, b: &str) -> bool {
-    a.len() >= 7 && b.len() >= 7 && a[..7] == b[..7]
+fn inside(code: u32, group: u32) -> bool {
+    group_divisor(group).is_some_and(|d| code != group && code / d == group / d)
 }
 
+fn same_unit_group(a: u32, b: u32) -> bool {
+    a / 100 == b / 100
+}
+
+/// Keyed by code numbers: the ranking asks for a thousand pairs a request, and a pair of
+/// strings to hash (and to allocate for the lookup) was most of what a link cost.
 #[derive(Default)]
 pub struct Relatedness {
-    pairs: HashMap<(String, String), (f32, Arc<str>)>,
-    covered: HashSet<String>,
+    pairs: HashMap<(u32, u32), (f32, Arc<str>)>,
+    covered: HashSet<u32>,
     /// to_code → the from_codes that can stand in (fit ≥ MIN_FIT), and their fit.
     stand_ins: HashMap<String, Vec<(String, f32)>>,
     /// from_code → the to_codes it can stand in for (fit ≥ MIN_FIT), and their fit.
@@ -85,7 +97,12 @@ impl Relatedness {
     pub fn from_rows(rows: impl IntoIterator<Item = (String, String, f32, String)>) -> Self {
         let mut r = Relatedness::default();
         for (from, to, fit, reason) in rows {
-            r.covered.insert(to.clone());
+            let (Some(from_number), Some(to_number)) = (code_number(&from), code_number(&to))
+            else {
+                // The seed's test holds every code to the catalogue; nothing else reaches here.
+                continue;
+            };
+            r.covered.insert(to_number);
             if fit >= MIN_FIT {
                 r.stand_ins
                     .entry(to.clone())
@@ -97,7 +114,7 @@ impl Relatedness {
                     .push((to.clone(), fit));
             }
             r.pairs
-                .insert((from, to), (fit, Arc::from(reason.as_str())));
+                .insert((from_number, to_number), (fit, Arc::from(reason.as_str())));
         }
         r
     }
@@ -126,11 +143,19 @@ impl Relatedness {
 
     /// Whether the table speaks for `opening_code` (then it alone decides stand-ins).
     pub fn covers(&self, opening_code: &str) -> bool {
-        self.covered.contains(opening_code)
+        code_number(opening_code).is_some_and(|n| self.covered.contains(&n))
     }
 
     /// How a worker of `worker_code` fits a job of `opening_code`; `None`: not at all.
     pub fn link(&self, worker_code: &str, opening_code: &str) -> Option<Link> {
+        match (code_number(worker_code), code_number(opening_code)) {
+            (Some(w), Some(o)) => self.link_numbers(w, o),
+            _ => None,
+        }
+    }
+
+    /// [`Relatedness::link`] of code numbers.
+    pub fn link_numbers(&self, worker_code: u32, opening_code: u32) -> Option<Link> {
         let link = |fit, relation| {
             Some(Link {
                 fit,
@@ -144,10 +169,7 @@ impl Relatedness {
         if inside(worker_code, opening_code) {
             return link(1.0, Relation::InsideChosenGroup);
         }
-        if let Some((fit, reason)) = self
-            .pairs
-            .get(&(worker_code.to_string(), opening_code.to_string()))
-        {
+        if let Some((fit, reason)) = self.pairs.get(&(worker_code, opening_code)) {
             return (*fit >= MIN_FIT).then(|| Link {
                 fit: *fit,
                 relation: Relation::StandIn,
@@ -157,8 +179,8 @@ impl Relatedness {
         if inside(opening_code, worker_code) {
             return link(WORKER_GROUP_FIT, Relation::WorkerGroup);
         }
-        if !self.covers(opening_code)
-            && group_prefix(opening_code).is_none()
+        if !self.covered.contains(&opening_code)
+            && group_divisor(opening_code).is_none()
             && same_unit_group(worker_code, opening_code)
         {
             return link(UNIT_GROUP_FIT, Relation::SameUnitGroup);
@@ -170,8 +192,11 @@ impl Relatedness {
     /// `opening_code` (a reviewed pair below [`MIN_FIT`]: another trade, its certificate does
     /// not carry over), as opposed to saying nothing about the pair.
     pub fn rules_out(&self, worker_code: &str, opening_code: &str) -> bool {
+        let (Some(w), Some(o)) = (code_number(worker_code), code_number(opening_code)) else {
+            return false;
+        };
         self.pairs
-            .get(&(worker_code.to_string(), opening_code.to_string()))
+            .get(&(w, o))
             .is_some_and(|(fit, _)| *fit < MIN_FIT)
     }
 
@@ -246,6 +271,32 @@ mod tests {
         let link = r.link("4-14-01-02", "4-10-01-05").unwrap();
         assert_eq!(link.relation, Relation::StandIn);
         assert!(link.reason.is_some());
+    }
+
+    #[test]
+    fn code_numbers_group_as_code_strings_do() {
+        let codes: Vec<String> =
+            csv::Reader::from_reader(crate::db::seed::OCCUPATIONS_CSV.as_bytes())
+                .records()
+                .map(|r| r.unwrap()[1].to_string())
+                .collect();
+        let n = |c: &str| code_number(c).unwrap();
+        for c in &codes {
+            assert_eq!(
+                group_divisor(n(c)).is_some(),
+                group_prefix(c).is_some(),
+                "{c}"
+            );
+        }
+        // Every pair of a sample against the string rules they replace.
+        for a in codes.iter().step_by(7) {
+            for b in codes.iter().step_by(5) {
+                let inside_text =
+                    group_prefix(b).is_some_and(|prefix| a != b && a.starts_with(prefix));
+                assert_eq!(inside(n(a), n(b)), inside_text, "{a} in {b}");
+                assert_eq!(same_unit_group(n(a), n(b)), a[..7] == b[..7], "{a} {b}");
+            }
+        }
     }
 
     #[test]

@@ -337,6 +337,43 @@ pub fn score_bound(
     equity: f32,
     weights: &MatchWeights,
 ) -> f32 {
+    let ties = TieBounds {
+        recent: 1.0,
+        within: 1.0,
+    };
+    score_bound_with(
+        step,
+        certified,
+        fit,
+        title_words,
+        requirements,
+        equity,
+        ties,
+        weights,
+    )
+}
+
+/// The most a worker's tie-breakers can give, 0..1 each: how recent its latest certificate
+/// is and how far into its step its years are (both as `score_match` computes them).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TieBounds {
+    pub recent: f32,
+    pub within: f32,
+}
+
+/// [`score_bound`] with the tie-breakers bounded too.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn score_bound_with(
+    step: usize,
+    certified: bool,
+    fit: f32,
+    title_words: usize,
+    requirements: &Requirements,
+    equity: f32,
+    ties: TieBounds,
+    weights: &MatchWeights,
+) -> f32 {
     let occupation = points(weights.occupation * fit);
     let certified_points = if certified {
         points(weights.certified * certificate_factor(requirements.certificate) * fit)
@@ -347,11 +384,11 @@ pub fn score_bound(
     let title_words = points(weights.title_words * title_words.min(TITLE_WORDS_COUNTED) as f32);
     let band = occupation + certified_points + experience + title_words;
     let recent_training = if certified {
-        weights.recent_training
+        weights.recent_training * ties.recent
     } else {
         0.0
     };
-    band + recent_training + weights.equity * equity + WITHIN_STEP
+    band + recent_training + weights.equity * equity + WITHIN_STEP * ties.within
 }
 
 /// Exact score of a worker for an opening, with its explanation. `title_words` are the indexes
@@ -676,6 +713,32 @@ mod tests {
                                     &weights,
                                 );
                                 assert!(bound >= total, "{bound} < {total} for {skill:?} {fit}");
+                            }
+                            // Its own tie-breakers, as exact as `score_match` computes
+                            // them, bound it too (and equal it without a shortfall).
+                            let recent = match certified_day {
+                                Some(on) if (0..365).contains(&(today - on)) => {
+                                    1.0 - (today - on) as f32 / 365.0
+                                }
+                                _ => 0.0,
+                            };
+                            let ties = TieBounds {
+                                recent,
+                                within: experience_step(years).1,
+                            };
+                            let bound = score_bound_with(
+                                step,
+                                skill.certified,
+                                fit,
+                                words,
+                                &requirements,
+                                1.0,
+                                ties,
+                                &weights,
+                            );
+                            assert!(bound >= total, "{bound} < {total} for {skill:?} {ties:?}");
+                            if years >= requirements.min_years {
+                                assert_eq!(bound, total, "{skill:?} {ties:?}");
                             }
                             // The worker's own equity bounds as tightly, to the bit.
                             for equity in [0.0, 0.6, 1.0] {
