@@ -144,11 +144,6 @@ pub fn bound_of(v: u64) -> (usize, bool) {
     ((v & 0b111) as usize, v & 0b1000 != 0)
 }
 
-/// The equity factor a worker's first column value carries (`worker_values` writes it first).
-pub fn equity_of(first: u64) -> Option<f32> {
-    (tag_of(first) == EQUITY).then(|| f32::from_bits(first as u32))
-}
-
 /// A worker's ranking inputs as column values.
 pub fn worker_values(w: &WorkerDoc) -> Vec<u64> {
     let equity = equity_factor(w.household_status.as_deref());
@@ -363,8 +358,6 @@ mod tests {
         let mut read = WorkerColumns::default();
         read.read(worker_values(&w).into_iter());
         assert_eq!(read.equity, 0.6);
-        assert_eq!(equity_of(worker_values(&w)[0]), Some(0.6));
-        assert_eq!(equity_of(worker_values(&w)[1]), None);
         let expected: Vec<ColumnSkill> = merged_skills(&w)
             .iter()
             .map(|s| ColumnSkill {

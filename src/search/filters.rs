@@ -187,12 +187,11 @@ fn kept<K: Eq + std::hash::Hash, V: Weigh>(max_bytes: u64) -> Kept<K, V> {
     Cache::with_weighter(entries, max_bytes.max(1), Bytes)
 }
 
-/// Dense terms' documents per segment, and the sets read off columns (`RangeBits`, `Classes`,
+/// Dense terms' documents per segment, and the sets read off columns (`RangeBits`, `DocKeys`,
 /// the alive documents), bounded by bytes.
 pub struct FilterCache {
     terms: Kept<(SegmentId, Field, String), DocBits>,
     ranges: Kept<(SegmentId, Field), RangeBits>,
-    classes: Kept<(SegmentId, &'static str), Classes>,
     keys: Kept<(SegmentId, &'static str), DocKeys>,
     alive: Kept<(SegmentId, Option<u64>), DocBits>,
     columns_u64: Kept<(SegmentId, String), Opened<u64>>,
@@ -228,12 +227,11 @@ impl Weigh for DocKeys {
 
 impl FilterCache {
     /// `max_bytes` for the dense terms, and a quarter of it for each kind of column set (at a
-    /// million documents: some 4 MB of ranges for two fields, 2.5 MB of classes, 4 MB of keys).
+    /// million documents: some 4 MB of ranges for two fields, 4 MB of keys).
     pub fn new(max_bytes: u64) -> FilterCache {
         FilterCache {
             terms: kept(max_bytes),
             ranges: kept(max_bytes / 4),
-            classes: kept(max_bytes / 4),
             keys: kept(max_bytes / 4),
             alive: kept(max_bytes / 4),
             columns_u64: Cache::with_weighter(1_024, 1 << 20, Bytes),
@@ -331,24 +329,6 @@ impl FilterCache {
             })
             .unwrap_or_else(|never| match never {});
         Ok(Some((column, bits)))
-    }
-
-    /// The documents of `reader`'s segment by `class_of` them, kept under `name` (one name, one
-    /// function).
-    pub fn classes(
-        &self,
-        reader: &SegmentReader,
-        name: &'static str,
-        class_of: impl Fn(DocId) -> u64,
-    ) -> Arc<Classes> {
-        self.classes
-            .get_or_insert_with(&(reader.segment_id(), name), || {
-                Ok::<_, std::convert::Infallible>(Arc::new(Classes::build(
-                    reader.max_doc(),
-                    class_of,
-                )))
-            })
-            .unwrap_or_else(|never| match never {})
     }
 
     /// `key_of` every document of `reader`'s segment, kept under `name` (one name, one
@@ -462,59 +442,6 @@ impl RangeBits {
                 (w & sure) | checked(i, w & edge.word(i) & !sure)
             }),
         }
-    }
-}
-
-/// At most this many classes are kept apart (`Classes`); documents of any further class go
-/// together under `Classes::OTHER`.
-const MAX_CLASSES: usize = 64;
-
-/// A segment's documents split by a small number each carries (read off a column), one set per
-/// number present.
-pub struct Classes {
-    /// Ascending by class.
-    classes: Vec<(u64, DocBits)>,
-}
-
-impl Weigh for Classes {
-    fn bytes(&self) -> u64 {
-        self.classes.iter().map(|(_, b)| b.bytes() + 8).sum()
-    }
-}
-
-impl Classes {
-    /// Where documents of classes beyond the first `MAX_CLASSES` go: a caller must read it as
-    /// "any class".
-    pub const OTHER: u64 = u64::MAX;
-
-    pub fn build(max_doc: u32, class_of: impl Fn(DocId) -> u64) -> Classes {
-        let mut classes: Vec<(u64, DocBits)> = Vec::new();
-        for doc in 0..max_doc {
-            let mut class = class_of(doc);
-            let i = match classes.iter().position(|(c, _)| *c == class) {
-                Some(i) => i,
-                None => {
-                    if classes.len() >= MAX_CLASSES {
-                        class = Classes::OTHER;
-                    }
-                    match classes.iter().position(|(c, _)| *c == class) {
-                        Some(i) => i,
-                        None => {
-                            classes.push((class, DocBits::empty(max_doc)));
-                            classes.len() - 1
-                        }
-                    }
-                }
-            };
-            classes[i].1.insert(doc);
-        }
-        classes.sort_by_key(|(c, _)| *c);
-        Classes { classes }
-    }
-
-    /// Each class present and its documents (deleted ones included).
-    pub fn iter(&self) -> impl Iterator<Item = (u64, &DocBits)> + '_ {
-        self.classes.iter().map(|(c, b)| (*c, b))
     }
 }
 
@@ -651,24 +578,5 @@ mod tests {
             }
         }
         assert_eq!(cache.ranges.len(), 2);
-    }
-
-    #[test]
-    fn classes_split_every_document_once() {
-        let classes = Classes::build(1_000, |d| u64::from(d % 7 == 0) + 2 * u64::from(d % 5 == 0));
-        let mut seen = DocBits::empty(1_000);
-        let mut total = 0;
-        for (class, docs) in classes.iter() {
-            for d in docs.iter() {
-                assert_eq!(class, u64::from(d % 7 == 0) + 2 * u64::from(d % 5 == 0));
-                seen.insert(d);
-            }
-            total += docs.len();
-        }
-        assert_eq!((total, seen.len()), (1_000, 1_000));
-        let wide = Classes::build(500, u64::from);
-        let counts: Vec<(u64, usize)> = wide.iter().map(|(c, d)| (c, d.len())).collect();
-        assert_eq!(counts.len(), MAX_CLASSES + 1);
-        assert_eq!(counts[MAX_CLASSES], (Classes::OTHER, 500 - MAX_CLASSES));
     }
 }

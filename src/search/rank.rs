@@ -21,8 +21,8 @@ use tantivy::columnar::Column;
 use tantivy::schema::Field;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
-use super::columns::{bound_of, code_number, equity_of, OpeningColumns, WorkerColumns};
-use super::filters::{Classes, DocBits, Filter, FilterCache};
+use super::columns::{bound_of, code_number, OpeningColumns, WorkerColumns};
+use super::filters::{DocBits, Filter, FilterCache};
 use super::relatedness::MIN_FIT;
 use super::score::{
     experience_step, score_bound, score_bound_with, score_match, Ranking, SkillInputs, TieBounds,
@@ -377,18 +377,6 @@ pub fn rank_candidates(
     })
 }
 
-/// The class of a worker's equity factor (`Classes`): its f32 bits, or this when its column
-/// carries none (bounded with the highest factor, 1).
-const NO_EQUITY: u64 = 1 << 32;
-
-fn equity_bound(class: u64) -> f32 {
-    if class == NO_EQUITY || class == Classes::OTHER {
-        1.0
-    } else {
-        f32::from_bits(class as u32)
-    }
-}
-
 fn rank_segment(
     ord: SegmentOrdinal,
     reader: &SegmentReader,
@@ -434,53 +422,68 @@ fn rank_segment(
         .iter()
         .map(|terms| cache.any_term(reader, q.notes, terms))
         .collect::<tantivy::Result<Vec<_>>>()?;
-    // The passing workers by how many title words their notes hold (counted up to
-    // TITLE_WORDS_COUNTED): `at_least[k]` holds k or more.
-    let mut at_least = vec![DocBits::empty(reader.max_doc()); TITLE_WORDS_COUNTED + 1];
-    at_least[0] = admitted;
-    for w in &words {
-        for k in (1..=TITLE_WORDS_COUNTED).rev() {
-            let mut more = at_least[k - 1].clone();
-            more.intersect_with(w);
-            at_least[k].union_with(&more);
-        }
-    }
-    let mut exactly = at_least.clone();
-    for k in 0..TITLE_WORDS_COUNTED {
-        exactly[k].subtract(&at_least[k + 1]);
-    }
-    // Buckets: (title words, `rank_bound` value, equity factor), each with the most any of its
-    // workers can score, scored best bound first.
-    let bound_classes = cache.classes(reader, BOUND_FIELD, |doc| {
-        seg.bound.first(doc).unwrap_or(u64::MAX) & 0b1111
-    });
-    let equity_classes = cache.classes(reader, "rank_equity", |doc| {
-        seg.rank
-            .values_for_doc(doc)
-            .next()
-            .and_then(equity_of)
-            .map_or(NO_EQUITY, |e| u64::from(e.to_bits()))
-    });
-    let ties = cache.doc_keys(reader, "rank_ties", |doc| {
+    // One pass over the passing workers: each one's title words found and its bucket (title
+    // words counted, `rank_bound` value, equity factor), read off its key (`worker_key`,
+    // kept per segment); then the workers laid out bucket by bucket (a counting sort), so
+    // that only buckets holding someone are looked at.
+    let keys = cache.doc_keys(reader, "rank_keys", |doc| {
         let mut worker = WorkerColumns::default();
         worker.read(seg.rank.values_for_doc(doc));
-        tie_key(&worker)
+        let bound = seg.bound.first(doc).unwrap_or(u64::MAX) & 0b1111;
+        worker_key(&worker, bound as u32)
     });
-    let mut buckets = Vec::new();
-    for (n, docs) in exactly.iter().enumerate() {
-        for (value, by_bound) in bound_classes.iter() {
-            let key = n * 16 + value as usize;
-            for (equity, by_equity) in equity_classes.iter() {
-                let equity = equity_bound(equity);
-                let bound = seg.bound(key, equity);
-                buckets.push((bound, key, equity, docs, by_bound, by_equity));
+    let mut equity_slot = [u8::MAX; 256];
+    let mut equities: Vec<u32> = Vec::new();
+    let mut found: Vec<(DocId, Score, u32, u32)> = Vec::with_capacity(passed);
+    for doc in admitted.iter() {
+        let mut score: Score = 0.0;
+        for (i, w) in words.iter().enumerate() {
+            if w.contains(doc) {
+                score += q.words.clause_score(i);
             }
         }
+        let key = keys.get(doc);
+        let equity = (key >> EQUITY_SHIFT) as usize & 0xff;
+        if equity_slot[equity] == u8::MAX {
+            equity_slot[equity] = equities.len() as u8;
+            equities.push(equity as u32);
+        }
+        let bucket = bucket_index(
+            q.words.found(score).min(TITLE_WORDS_COUNTED),
+            (key >> BOUND_SHIFT) & 0b1111,
+            equity_slot[equity],
+        );
+        found.push((doc, score, key, bucket));
     }
-    buckets.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let buckets = equities.len() * BUCKETS_PER_EQUITY;
+    let mut starts = vec![0u32; buckets + 1];
+    for (_, _, _, bucket) in &found {
+        starts[*bucket as usize + 1] += 1;
+    }
+    for b in 0..buckets {
+        starts[b + 1] += starts[b];
+    }
+    let mut laid_out = vec![(0 as DocId, 0.0 as Score, 0u32); found.len()];
+    let mut next = starts.clone();
+    for (doc, score, key, bucket) in found {
+        let at = &mut next[bucket as usize];
+        laid_out[*at as usize] = (doc, score, key);
+        *at += 1;
+    }
+    // Each bucket holding someone, with the most any of its workers can score, best first.
+    let mut order: Vec<(f32, usize, f32, usize)> = (0..buckets)
+        .filter(|b| starts[b + 1] > starts[*b])
+        .map(|b| {
+            let key = (b % BUCKETS_PER_EQUITY / 16) * 16 + b % 16;
+            let equity = equity_bound(equities[b / BUCKETS_PER_EQUITY]);
+            (seg.bound(key, equity), key, equity, b)
+        })
+        .collect();
+    order.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut scored = 0;
-    'buckets: for (bound, key, equity, docs, by_bound, by_equity) in buckets {
-        for doc in docs.iter_and(by_bound, by_equity) {
+    'buckets: for (bound, key, equity, b) in order {
+        let workers = &laid_out[starts[b] as usize..starts[b + 1] as usize];
+        for &(doc, score, worker) in workers {
             if let Some(threshold) = seg.top.threshold() {
                 if bound < threshold {
                     // Sorted by bound: no later worker can enter either.
@@ -492,14 +495,8 @@ fn rank_segment(
                     .iter()
                     .find(|(_, bits)| bits.contains(doc))
                     .map_or(seg.best_fit, |(fit, _)| *fit);
-                if seg.own_bound(key, equity, fit, ties.get(doc)) < threshold {
+                if seg.own_bound(key, equity, fit, worker) < threshold {
                     continue;
-                }
-            }
-            let mut score: Score = 0.0;
-            for (i, w) in words.iter().enumerate() {
-                if w.contains(doc) {
-                    score += q.words.clause_score(i);
                 }
             }
             debug_assert_eq!(seg.key(doc, score), key);
@@ -510,26 +507,32 @@ fn rank_segment(
     Ok((passed, scored, seg.top.into_vec()))
 }
 
-/// Steps of the years-within-step bound kept per worker (`tie_key`).
+/// Steps of the years-within-step bound kept per worker (`worker_key`).
 const WITHIN_STEPS: u32 = 7;
-/// `tie_key`'s certificate day: none dated (0), or one past the last representable day.
+/// `worker_key`'s certificate day: none dated (0), or one past the last representable day.
 const NO_DAY: u32 = 0;
 const LATE_DAY: u32 = 0xffff;
+const WITHIN_SHIFT: u32 = 16;
+const BOUND_SHIFT: u32 = 19;
+const EQUITY_SHIFT: u32 = 23;
+/// Buckets for one equity factor: title words counted (0..=TITLE_WORDS_COUNTED) × the 16
+/// `rank_bound` values.
+const BUCKETS_PER_EQUITY: usize = (TITLE_WORDS_COUNTED + 1) * 16;
 
-/// What bounds a worker's tie-breakers, in 32 bits kept per document (`FilterCache::doc_keys`):
-/// the day of its latest dated certificate + 1 (bits 0..16), and how far into their step its
-/// years are at most, rounded up to sevenths (bits 16..19).
-fn tie_key(worker: &WorkerColumns) -> u32 {
+fn bucket_index(words: usize, bound: u32, equity_slot: u8) -> u32 {
+    (usize::from(equity_slot) * BUCKETS_PER_EQUITY + words * 16 + bound as usize) as u32
+}
+
+/// Everything that bounds a worker's score but the opening's side, in 32 bits kept per document
+/// (`FilterCache::doc_keys`): the day of its latest dated certificate + 1 (bits 0..16), how far
+/// into their step its years are at most, rounded up to sevenths (16..19), its `rank_bound`
+/// value (19..23) and its equity factor rounded up to 255ths (23..31).
+fn worker_key(worker: &WorkerColumns, bound: u32) -> u32 {
     let within = worker
         .skills
         .iter()
         .map(|s| experience_step(s.inputs.years).1)
         .fold(0.0f32, f32::max);
-    let mut steps = ((within * WITHIN_STEPS as f32).ceil() as u32).min(WITHIN_STEPS);
-    // Rounding must never bound below the exact value.
-    while steps < WITHIN_STEPS && (steps as f32 / WITHIN_STEPS as f32) < within {
-        steps += 1;
-    }
     let latest = worker
         .skills
         .iter()
@@ -538,13 +541,32 @@ fn tie_key(worker: &WorkerColumns) -> u32 {
         .max();
     // A day before 1970 is kept as 1970 (a looser bound); one past 2149 as "any day".
     let day = latest.map_or(NO_DAY, |d| (d.max(0) + 1).min(i64::from(LATE_DAY)) as u32);
-    (steps << 16) | day
+    day | (up_to(within, WITHIN_STEPS) << WITHIN_SHIFT)
+        | ((bound & 0b1111) << BOUND_SHIFT)
+        | (up_to(worker.equity, 255) << EQUITY_SHIFT)
 }
 
-/// The tie-breakers' bounds a `tie_key` gives today: every certificate of the worker is at
+/// `x` (0..=1) in `steps`ths, rounded up: `up_to(x, n) as f32 / n as f32 >= x`, always.
+fn up_to(x: f32, steps: u32) -> u32 {
+    if x.is_nan() || x >= 1.0 {
+        return steps;
+    }
+    let mut n = ((x.max(0.0) * steps as f32).ceil() as u32).min(steps);
+    while n < steps && (n as f32 / steps as f32) < x {
+        n += 1;
+    }
+    n
+}
+
+/// The equity factor an `up_to(_, 255)` stands for.
+fn equity_bound(steps: u32) -> f32 {
+    steps as f32 / 255.0
+}
+
+/// The tie-breakers' bounds a `worker_key` gives today: every certificate of the worker is at
 /// most as recent as the latest, and `score_match` counts one only from its day to a year on.
 fn tie_bounds(key: u32, today: i64) -> TieBounds {
-    let within = ((key >> 16) & 0b111) as f32 / WITHIN_STEPS as f32;
+    let within = ((key >> WITHIN_SHIFT) & 0b111) as f32 / WITHIN_STEPS as f32;
     let recent = match key & 0xffff {
         NO_DAY => 0.0,
         LATE_DAY => 1.0,
@@ -621,7 +643,7 @@ impl CandidateSegment {
     }
 
     /// [`CandidateSegment::bound`] for one worker: its best trade level's `fit` and its
-    /// tie-breakers' key (`tie_key`).
+    /// tie-breakers (its `worker_key`).
     fn own_bound(&self, key: usize, equity: f32, fit: f32, tie: u32) -> f32 {
         let (step, certified) = bound_of((key % 16) as u64);
         score_bound_with(
@@ -805,7 +827,29 @@ mod tests {
     }
 
     #[test]
-    fn a_tie_key_bounds_every_skills_tie_breakers() {
+    fn rounding_up_never_bounds_below_and_the_key_keeps_each_part() {
+        for x in [0.0f32, 1e-7, 0.1, 0.6, 0.6000001, 0.99999, 1.0, 1.5, -0.2] {
+            for steps in [7, 255] {
+                let n = up_to(x, steps);
+                assert!(n <= steps);
+                assert!(n as f32 / steps as f32 >= x.min(1.0), "{x} {steps}");
+            }
+        }
+        assert_eq!(up_to(0.0, 255), 0);
+        assert_eq!(up_to(1.0, 255), 255);
+        let worker = WorkerColumns {
+            equity: 0.6,
+            skills: Vec::new(),
+        };
+        let key = worker_key(&worker, 0b1011);
+        assert_eq!((key >> BOUND_SHIFT) & 0b1111, 0b1011);
+        assert!(equity_bound(key >> EQUITY_SHIFT) >= 0.6);
+        assert!(equity_bound(key >> EQUITY_SHIFT) < 0.61);
+        assert_eq!(key & 0xffff, NO_DAY);
+    }
+
+    #[test]
+    fn a_worker_key_bounds_every_skills_tie_breakers() {
         use super::super::columns::ColumnSkill;
         let today = 20_000;
         let skill = |years: f32, day: Option<i64>| ColumnSkill {
@@ -843,7 +887,7 @@ mod tests {
                         equity: 1.0,
                         skills: vec![skill(years, *day), skill(years / 3.0, other)],
                     };
-                    let ties = tie_bounds(tie_key(&worker), today);
+                    let ties = tie_bounds(worker_key(&worker, 0b1101), today);
                     for s in &worker.skills {
                         assert!(ties.recent >= recent(&s.inputs), "{s:?} {ties:?}");
                         assert!(ties.within >= experience_step(s.inputs.years).1);
@@ -856,7 +900,7 @@ mod tests {
             equity: 1.0,
             skills,
         };
-        let ties = |w: &WorkerColumns| tie_bounds(tie_key(w), today);
+        let ties = |w: &WorkerColumns| tie_bounds(worker_key(w, 0), today);
         assert_eq!(ties(&worker(vec![skill(2.0, None)])).recent, 0.0);
         assert_eq!(
             ties(&worker(vec![skill(2.0, Some(today - 400))])).recent,
