@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
-use tantivy::columnar::Column;
+use tantivy::columnar::{Column, DynamicColumn, HasAssociatedColumnType};
 use tantivy::index::SegmentId;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, SegmentReader, Term, TERMINATED};
@@ -209,6 +209,27 @@ impl<T> Weigh for Opened<T> {
     }
 }
 
+/// `reader`'s column `name` of type `T`, from `kept` or opened and kept there.
+fn opened<T>(
+    kept: &Kept<(SegmentId, String), Opened<T>>,
+    reader: &SegmentReader,
+    name: &str,
+) -> tantivy::Result<Option<Column<T>>>
+where
+    T: HasAssociatedColumnType,
+    DynamicColumn: Into<Option<Column<T>>>,
+{
+    let key = (reader.segment_id(), name.to_string());
+    if let Some(opened) = kept.get(&key) {
+        return Ok(Some(opened.0.clone()));
+    }
+    let Some(column) = reader.fast_fields().column_opt::<T>(name)? else {
+        return Ok(None);
+    };
+    kept.insert(key, Arc::new(Opened(column.clone())));
+    Ok(Some(column))
+}
+
 /// A number per document of a segment, read off its columns once (`FilterCache::doc_keys`).
 pub struct DocKeys(Vec<u32>);
 
@@ -245,16 +266,7 @@ impl FilterCache {
         reader: &SegmentReader,
         name: &str,
     ) -> tantivy::Result<Option<Column<u64>>> {
-        let key = (reader.segment_id(), name.to_string());
-        if let Some(opened) = self.columns_u64.get(&key) {
-            return Ok(Some(opened.0.clone()));
-        }
-        let Some(column) = reader.fast_fields().column_opt::<u64>(name)? else {
-            return Ok(None);
-        };
-        self.columns_u64
-            .insert(key, Arc::new(Opened(column.clone())));
-        Ok(Some(column))
+        opened(&self.columns_u64, reader, name)
     }
 
     /// `reader`'s i64 column `name` (`None`: no such column in the segment).
@@ -263,16 +275,7 @@ impl FilterCache {
         reader: &SegmentReader,
         name: &str,
     ) -> tantivy::Result<Option<Column<i64>>> {
-        let key = (reader.segment_id(), name.to_string());
-        if let Some(opened) = self.columns_i64.get(&key) {
-            return Ok(Some(opened.0.clone()));
-        }
-        let Some(column) = reader.fast_fields().column_opt::<i64>(name)? else {
-            return Ok(None);
-        };
-        self.columns_i64
-            .insert(key, Arc::new(Opened(column.clone())));
-        Ok(Some(column))
+        opened(&self.columns_i64, reader, name)
     }
 
     /// The documents of `reader`'s segment holding any of `terms` of `field` (deleted ones

@@ -25,8 +25,8 @@ use super::columns::{bound_of, code_number, OpeningColumns, WorkerColumns};
 use super::filters::{DocBits, Filter, FilterCache};
 use super::relatedness::MIN_FIT;
 use super::score::{
-    experience_step, score_bound, score_bound_with, score_match, Ranking, SkillInputs, TieBounds,
-    TITLE_WORDS_COUNTED,
+    experience_step, recency, score_bound, score_bound_with, score_match, Ranking, SkillInputs,
+    TieBounds, TITLE_WORDS_COUNTED,
 };
 use crate::domain::requirements::Requirements;
 
@@ -432,7 +432,8 @@ fn rank_segment(
         let bound = seg.bound.first(doc).unwrap_or(u64::MAX) & 0b1111;
         worker_key(&worker, bound as u32)
     });
-    let mut equity_slot = [u8::MAX; 256];
+    // Up to 256 equity values: a slot per value seen, `None` until then.
+    let mut equity_slot: [Option<usize>; 256] = [None; 256];
     let mut equities: Vec<u32> = Vec::new();
     let mut found: Vec<(DocId, Score, u32, u32)> = Vec::with_capacity(passed);
     for doc in admitted.iter() {
@@ -444,14 +445,14 @@ fn rank_segment(
         }
         let key = keys.get(doc);
         let equity = (key >> EQUITY_SHIFT) as usize & 0xff;
-        if equity_slot[equity] == u8::MAX {
-            equity_slot[equity] = equities.len() as u8;
+        let slot = *equity_slot[equity].get_or_insert_with(|| {
             equities.push(equity as u32);
-        }
+            equities.len() - 1
+        });
         let bucket = bucket_index(
             q.words.found(score).min(TITLE_WORDS_COUNTED),
             (key >> BOUND_SHIFT) & 0b1111,
-            equity_slot[equity],
+            slot,
         );
         found.push((doc, score, key, bucket));
     }
@@ -519,8 +520,8 @@ const EQUITY_SHIFT: u32 = 23;
 /// `rank_bound` values.
 const BUCKETS_PER_EQUITY: usize = (TITLE_WORDS_COUNTED + 1) * 16;
 
-fn bucket_index(words: usize, bound: u32, equity_slot: u8) -> u32 {
-    (usize::from(equity_slot) * BUCKETS_PER_EQUITY + words * 16 + bound as usize) as u32
+fn bucket_index(words: usize, bound: u32, equity_slot: usize) -> u32 {
+    (equity_slot * BUCKETS_PER_EQUITY + words * 16 + bound as usize) as u32
 }
 
 /// Everything that bounds a worker's score but the opening's side, in 32 bits kept per document
@@ -573,12 +574,10 @@ fn tie_bounds(key: u32, today: i64) -> TieBounds {
         day => {
             let days = today - (i64::from(day) - 1);
             if days < 0 {
-                // A certificate dated ahead: an earlier one may still be recent.
+                // The latest dated ahead: an earlier one may still be recent.
                 1.0
-            } else if days < 365 {
-                1.0 - days as f32 / 365.0
             } else {
-                0.0
+                recency(days)
             }
         }
     };

@@ -295,14 +295,7 @@ pub fn score_match(
     };
     let band = occupation + certified + experience + title_words - shortfall;
     let recent = match (skill.certified, skill.certified_day) {
-        (true, Some(on)) => {
-            let days = today - on;
-            if (0..365).contains(&days) {
-                1.0 - days as f32 / 365.0
-            } else {
-                0.0
-            }
-        }
+        (true, Some(on)) => recency(today - on),
         _ => 0.0,
     };
     let recent_training = weights.recent_training * recent;
@@ -319,6 +312,16 @@ pub fn score_match(
         equity,
         experience_within_step,
         total: band + recent_training + equity + experience_within_step,
+    }
+}
+
+/// The share of the recent-training weight a certificate `days` old earns: all of it on its
+/// day, falling to none a year on, and none for one dated ahead.
+pub fn recency(days: i64) -> f32 {
+    if (0..365).contains(&days) {
+        1.0 - days as f32 / 365.0
+    } else {
+        0.0
     }
 }
 
