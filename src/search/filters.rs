@@ -19,8 +19,9 @@ use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 use tantivy::columnar::{Column, DynamicColumn, HasAssociatedColumnType};
 use tantivy::index::SegmentId;
+use tantivy::postings::TermInfo;
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocId, DocSet, SegmentReader, Term, TERMINATED};
+use tantivy::{DocId, DocSet, InvertedIndexReader, SegmentReader, Term, TERMINATED};
 
 /// A term is kept as a bitset when at least one document in this many holds it.
 const DENSE: u32 = 64;
@@ -187,12 +188,30 @@ fn kept<K: Eq + std::hash::Hash, V: Weigh>(max_bytes: u64) -> Kept<K, V> {
     Cache::with_weighter(entries, max_bytes.max(1), Bytes)
 }
 
+/// A cache of a few large values, one per segment (a column's least values, keys, copies):
+/// one shard, since quick_cache splits the bytes between its shards and refuses a value
+/// heavier than a shard's share (a segment of 500,000 documents holds 20 MB of values).
+fn kept_whole<K: Eq + std::hash::Hash, V: Weigh>(max_bytes: u64) -> Kept<K, V> {
+    let options = quick_cache::OptionsBuilder::new()
+        .estimated_items_capacity(64)
+        .weight_capacity(max_bytes.max(1))
+        .shards(1)
+        .build();
+    match options {
+        Ok(options) => Cache::with_options(options, Bytes, Default::default(), Default::default()),
+        Err(_) => Cache::with_weighter(64, max_bytes.max(1), Bytes),
+    }
+}
+
 /// Dense terms' documents per segment, and the sets read off columns (`RangeBits`, `DocKeys`,
 /// the alive documents), bounded by bytes.
 pub struct FilterCache {
     terms: Kept<(SegmentId, Field, String), DocBits>,
+    unions: Kept<(SegmentId, Field, Vec<String>), DocBits>,
     ranges: Kept<(SegmentId, Field), RangeBits>,
     keys: Kept<(SegmentId, &'static str), DocKeys>,
+    values: Kept<(SegmentId, &'static str), DocValues>,
+    groups: Kept<(SegmentId, &'static str), DocGroups>,
     alive: Kept<(SegmentId, Option<u64>), DocBits>,
     columns_u64: Kept<(SegmentId, String), Opened<u64>>,
     columns_i64: Kept<(SegmentId, String), Opened<i64>>,
@@ -240,6 +259,78 @@ impl DocKeys {
     }
 }
 
+/// A segment's documents by group: each group's documents in a row, in order.
+pub struct DocGroups {
+    /// Each group held, with where its documents are in `docs`.
+    groups: Vec<(u32, std::ops::Range<u32>)>,
+    docs: Vec<DocId>,
+}
+
+impl DocGroups {
+    /// From every document's group, in document order.
+    fn build(group_of_doc: impl Iterator<Item = u32>) -> DocGroups {
+        let mut pairs: Vec<(u32, DocId)> = group_of_doc
+            .enumerate()
+            .map(|(doc, group)| (group, doc as DocId))
+            .collect();
+        pairs.sort_unstable();
+        let mut groups: Vec<(u32, std::ops::Range<u32>)> = Vec::new();
+        for (at, (group, _)) in pairs.iter().enumerate() {
+            let at = at as u32;
+            match groups.last_mut() {
+                Some((last, range)) if last == group => range.end = at + 1,
+                _ => groups.push((*group, at..at + 1)),
+            }
+        }
+        DocGroups {
+            groups,
+            docs: pairs.into_iter().map(|(_, doc)| doc).collect(),
+        }
+    }
+
+    /// Each group held and its documents, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &[DocId])> + '_ {
+        self.groups.iter().map(|(group, range)| {
+            (
+                *group,
+                self.docs
+                    .get(range.start as usize..range.end as usize)
+                    .unwrap_or(&[]),
+            )
+        })
+    }
+}
+
+impl Weigh for DocGroups {
+    fn bytes(&self) -> u64 {
+        self.docs.len() as u64 * 4 + self.groups.len() as u64 * 12
+    }
+}
+
+/// A u64 column's values, every document's in a row (`FilterCache::doc_values`).
+pub struct DocValues {
+    /// Document `d`'s values are `values[starts[d]..starts[d + 1]]`.
+    starts: Vec<u32>,
+    values: Vec<u64>,
+}
+
+impl DocValues {
+    #[inline]
+    pub fn get(&self, doc: DocId) -> &[u64] {
+        let d = doc as usize;
+        match (self.starts.get(d), self.starts.get(d + 1)) {
+            (Some(&a), Some(&b)) => self.values.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
+impl Weigh for DocValues {
+    fn bytes(&self) -> u64 {
+        self.starts.len() as u64 * 4 + self.values.len() as u64 * 8
+    }
+}
+
 impl Weigh for DocKeys {
     fn bytes(&self) -> u64 {
         self.0.len() as u64 * 4
@@ -247,14 +338,19 @@ impl Weigh for DocKeys {
 }
 
 impl FilterCache {
-    /// `max_bytes` for the dense terms, and a quarter of it for each kind of column set (at a
-    /// million documents: some 4 MB of ranges for two fields, 4 MB of keys).
+    /// `max_bytes` for the dense terms and as much for dense unions of several, half of it
+    /// for ranges, a quarter for keys and for the alive sets, twice it for the copied column
+    /// values (at a million documents: some 20 MB of ranges for two fields, 4 MB of keys,
+    /// 40 MB of values).
     pub fn new(max_bytes: u64) -> FilterCache {
         FilterCache {
             terms: kept(max_bytes),
-            ranges: kept(max_bytes / 4),
-            keys: kept(max_bytes / 4),
-            alive: kept(max_bytes / 4),
+            unions: kept(max_bytes),
+            ranges: kept_whole(max_bytes / 2),
+            keys: kept_whole(max_bytes / 4),
+            values: kept_whole(max_bytes * 2),
+            groups: kept_whole(max_bytes / 4),
+            alive: kept_whole(max_bytes / 4),
             columns_u64: Cache::with_weighter(1_024, 1 << 20, Bytes),
             columns_i64: Cache::with_weighter(1_024, 1 << 20, Bytes),
         }
@@ -279,37 +375,71 @@ impl FilterCache {
     }
 
     /// The documents of `reader`'s segment holding any of `terms` of `field` (deleted ones
-    /// included).
+    /// included). A dense answer is shared from the cache: a term's own set, or the union of
+    /// several when together they are dense (an opening's regions, a trade's codes: the same
+    /// few lists come back request after request).
     pub fn any_term(
         &self,
         reader: &SegmentReader,
         field: Field,
         terms: &[String],
-    ) -> tantivy::Result<DocBits> {
-        let mut out = DocBits::empty(reader.max_doc());
+    ) -> tantivy::Result<Arc<DocBits>> {
         let inverted = reader.inverted_index(field)?;
+        let mut found = Vec::with_capacity(terms.len());
         for text in terms {
             let term = Term::from_field_text(field, text);
-            let Some(info) = inverted.get_term_info(&term)? else {
-                continue;
-            };
-            if info.doc_freq >= reader.max_doc() / DENSE {
-                let key = (reader.segment_id(), field, text.clone());
-                let bits = self.terms.get_or_insert_with(&key, || {
-                    let mut bits = DocBits::empty(reader.max_doc());
-                    let mut postings =
-                        inverted.read_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
-                    insert_all(&mut postings, &mut bits);
-                    tantivy::Result::Ok(Arc::new(bits))
-                })?;
-                out.union_with(&bits);
-            } else {
-                let mut postings =
-                    inverted.read_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
-                insert_all(&mut postings, &mut out);
+            if let Some(info) = inverted.get_term_info(&term)? {
+                found.push((text, info));
             }
         }
-        Ok(out)
+        let dense = reader.max_doc() / DENSE;
+        let union = |found: &[(&String, TermInfo)]| -> tantivy::Result<DocBits> {
+            let mut out = DocBits::empty(reader.max_doc());
+            for (text, info) in found {
+                if info.doc_freq >= dense {
+                    let bits = self.term_bits(reader, field, &inverted, text, info)?;
+                    out.union_with(&bits);
+                } else {
+                    let mut postings =
+                        inverted.read_postings_from_terminfo(info, IndexRecordOption::Basic)?;
+                    insert_all(&mut postings, &mut out);
+                }
+            }
+            Ok(out)
+        };
+        match found.as_slice() {
+            [(text, info)] if info.doc_freq >= dense => {
+                self.term_bits(reader, field, &inverted, text, info)
+            }
+            many if many.len() > 1
+                && many.iter().map(|(_, i)| u64::from(i.doc_freq)).sum::<u64>()
+                    >= u64::from(dense) =>
+            {
+                let key = (reader.segment_id(), field, terms.to_vec());
+                self.unions
+                    .get_or_insert_with(&key, || union(many).map(Arc::new))
+            }
+            few => union(few).map(Arc::new),
+        }
+    }
+
+    /// A dense term's documents, from the cache or read and kept.
+    fn term_bits(
+        &self,
+        reader: &SegmentReader,
+        field: Field,
+        inverted: &InvertedIndexReader,
+        text: &str,
+        info: &TermInfo,
+    ) -> tantivy::Result<Arc<DocBits>> {
+        let key = (reader.segment_id(), field, text.to_string());
+        self.terms.get_or_insert_with(&key, || {
+            let mut bits = DocBits::empty(reader.max_doc());
+            let mut postings =
+                inverted.read_postings_from_terminfo(info, IndexRecordOption::Basic)?;
+            insert_all(&mut postings, &mut bits);
+            tantivy::Result::Ok(Arc::new(bits))
+        })
     }
 
     /// `field`'s i64 column of `reader`'s segment as `RangeBits` (`None`: no such column).
@@ -351,6 +481,52 @@ impl FilterCache {
             .unwrap_or_else(|never| match never {})
     }
 
+    /// The documents of `reader`'s segment by `group_of` their key (`keys`), kept under
+    /// `name` (one name, one function).
+    pub fn doc_groups(
+        &self,
+        reader: &SegmentReader,
+        name: &'static str,
+        keys: &DocKeys,
+        group_of: impl Fn(u32) -> u32,
+    ) -> Arc<DocGroups> {
+        self.groups
+            .get_or_insert_with(&(reader.segment_id(), name), || {
+                Ok::<_, std::convert::Infallible>(Arc::new(DocGroups::build(
+                    (0..reader.max_doc()).map(|doc| group_of(keys.get(doc))),
+                )))
+            })
+            .unwrap_or_else(|never| match never {})
+    }
+
+    /// Every document's values of `reader`'s u64 column `name`, copied out of the column once
+    /// per segment: the ranking reads a thousand workers' values a request, and a
+    /// multi-valued column's lookup (row index, then bit-unpacking) cost more than the
+    /// scoring.
+    pub fn doc_values(
+        &self,
+        reader: &SegmentReader,
+        name: &'static str,
+    ) -> tantivy::Result<Arc<DocValues>> {
+        let key = (reader.segment_id(), name);
+        if let Some(values) = self.values.get(&key) {
+            return Ok(values);
+        }
+        let column = self.u64_column(reader, name)?;
+        let mut starts = Vec::with_capacity(reader.max_doc() as usize + 1);
+        let mut values = Vec::new();
+        starts.push(0);
+        for doc in 0..reader.max_doc() {
+            if let Some(column) = &column {
+                values.extend(column.values_for_doc(doc));
+            }
+            starts.push(u32::try_from(values.len()).unwrap_or(u32::MAX));
+        }
+        let copied = Arc::new(DocValues { starts, values });
+        self.values.insert(key, copied.clone());
+        Ok(copied)
+    }
+
     /// The documents of `reader`'s segment that are not deleted. A segment's deletions only
     /// grow, each set named by the opstamp of the deletes applied to it.
     pub fn alive(&self, reader: &SegmentReader) -> Arc<DocBits> {
@@ -380,13 +556,17 @@ const RANGE_STEPS: usize = 16;
 pub struct RangeBits {
     /// Ascending, distinct.
     bounds: Vec<i64>,
+    /// Each document's least value (`i64::MAX`: none), for the documents near a limit: read
+    /// here, a value costs a load instead of a column lookup.
+    least: Vec<i64>,
     /// `at_most[j]`: the documents with a value at most `bounds[j]`.
     at_most: Vec<DocBits>,
 }
 
 impl Weigh for RangeBits {
     fn bytes(&self) -> u64 {
-        self.at_most.iter().map(DocBits::bytes).sum::<u64>() + self.bounds.len() as u64 * 8
+        self.at_most.iter().map(DocBits::bytes).sum::<u64>()
+            + (self.bounds.len() + self.least.len()) as u64 * 8
     }
 }
 
@@ -415,12 +595,17 @@ impl RangeBits {
             let (below, rest) = at_most.split_at_mut(j);
             rest[0].union_with(&below[j - 1]);
         }
-        RangeBits { bounds, at_most }
+        let least = least.into_iter().map(|v| v.unwrap_or(i64::MAX)).collect();
+        RangeBits {
+            bounds,
+            least,
+            at_most,
+        }
     }
 
     /// Keeps in `docs` those with a value of `column` (the one this was built from) in
     /// `lo..=hi`. Without a lower limit, only the documents between two boundaries are looked
-    /// up; with one, every document is.
+    /// up, in the least values kept; with one, every document is, in the column.
     pub fn restrict(&self, docs: &mut DocBits, lo: i64, hi: i64, column: &Column<i64>) {
         let exact = |doc: DocId| column.values_for_doc(doc).any(|v| (lo..=hi).contains(&v));
         let checked = |i: usize, w: u64| {
@@ -440,10 +625,18 @@ impl RangeBits {
                 Some(all) => docs.intersect_with(all),
                 None => docs.retain_words(|_, _| 0),
             },
-            Some(edge) => docs.retain_words(|i, w| {
-                let sure = sure.map_or(0, |s| s.word(i));
-                (w & sure) | checked(i, w & edge.word(i) & !sure)
-            }),
+            Some(edge) => {
+                // "Some value at most `hi`" is "the least value at most `hi`".
+                let least = |i: usize, w: u64| {
+                    bits_of(i, w)
+                        .filter(|d| self.least.get(*d as usize).is_some_and(|v| *v <= hi))
+                        .fold(0u64, |acc, d| acc | 1 << (d % 64))
+                };
+                docs.retain_words(|i, w| {
+                    let sure = sure.map_or(0, |s| s.word(i));
+                    (w & sure) | least(i, w & edge.word(i) & !sure)
+                })
+            }
         }
     }
 }
@@ -498,6 +691,49 @@ mod tests {
             assert!(both.contains(507) && both.contains(0) && !both.contains(1));
         }
         assert_eq!(cache.terms.len(), 1, "only the dense term is kept");
+    }
+
+    #[test]
+    fn a_segments_copied_values_are_its_columns_and_are_kept_however_heavy() {
+        let mut schema = Schema::builder();
+        let field = schema.add_u64_field("v", tantivy::schema::FAST);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer: tantivy::IndexWriter =
+            index.writer_with_num_threads(1, 50_000_000).unwrap();
+        // 40,000 documents of 0 to 3 values: some 600 KB copied, more than an eighth of the
+        // cache (the share of one of eight shards, which quick_cache would refuse).
+        for i in 0..40_000u64 {
+            let mut d = doc!();
+            for k in 0..i % 4 {
+                d.add_u64(field, i * 10 + k);
+            }
+            writer.add_document(d).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let reader = searcher.segment_reader(0);
+        let cache = FilterCache::new(1 << 21);
+        let column = reader.fast_fields().u64("v").unwrap();
+        for _ in 0..2 {
+            let values = cache.doc_values(reader, "v").unwrap();
+            assert!(values.bytes() > (1 << 22) / 8);
+            for doc in [0, 1, 2, 3, 39_999, 12_345] {
+                assert_eq!(
+                    values.get(doc),
+                    column.values_for_doc(doc).collect::<Vec<_>>().as_slice()
+                );
+            }
+            assert_eq!(values.get(40_000), &[] as &[u64]);
+        }
+        assert_eq!(cache.values.len(), 1, "kept, not refused");
+    }
+
+    #[test]
+    fn groups_hold_every_document_once_in_order() {
+        let groups = DocGroups::build([3u32, 1, 3, 0, 1, 3].into_iter());
+        let got: Vec<(u32, Vec<DocId>)> = groups.iter().map(|(g, d)| (g, d.to_vec())).collect();
+        assert_eq!(got, vec![(0, vec![3]), (1, vec![1, 4]), (3, vec![0, 2, 5])]);
+        assert_eq!(DocGroups::build(std::iter::empty()).iter().count(), 0);
     }
 
     #[test]

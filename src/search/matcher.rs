@@ -29,6 +29,7 @@ use super::documents::{OpeningDoc, WorkerDoc};
 use super::filters::Filter;
 use super::index::LiveIndex;
 use super::profile::{OpeningProfile, TitleWord};
+pub use super::rank::Walk;
 use super::rank::{rank_candidates, CandidateQuestion, MatchQuestion, MatchRanker, WordScores};
 use super::relatedness::{group_prefix, Relatedness, MIN_FIT, UNIT_GROUP_FIT, WORKER_GROUP_FIT};
 use super::schema::{day_number, Fields};
@@ -424,6 +425,19 @@ pub fn candidates(
     ranking: &Arc<Ranking>,
     limit: usize,
 ) -> tantivy::Result<Candidates> {
+    candidates_walked(live, o, home_scope, today, ranking, limit, Walk::ByDensity)
+}
+
+/// [`candidates`], each segment walked as `walk` says (the answer is the same whichever).
+pub fn candidates_walked(
+    live: &LiveIndex,
+    o: &OpeningDoc,
+    home_scope: Option<&str>,
+    today: NaiveDate,
+    ranking: &Arc<Ranking>,
+    limit: usize,
+    walk: Walk,
+) -> tantivy::Result<Candidates> {
     let f = &live.fields;
     if o.deadline < today {
         return Ok(Candidates {
@@ -451,6 +465,7 @@ pub fn candidates(
         notes: f.notes_zh,
         title_words: admits.words.clone(),
         limit,
+        walk,
         fits: Default::default(),
     });
     let searcher = live.reader.searcher();

@@ -22,13 +22,17 @@ use tantivy::schema::Field;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use super::columns::{bound_of, code_number, OpeningColumns, WorkerColumns};
-use super::filters::{DocBits, Filter, FilterCache};
+use super::filters::{DocBits, DocValues, Filter, FilterCache};
 use super::relatedness::MIN_FIT;
 use super::score::{
     experience_step, recency, score_bound, score_bound_with, score_match, Ranking, SkillInputs,
     TieBounds, TITLE_WORDS_COUNTED,
 };
 use crate::domain::requirements::Requirements;
+
+mod walk;
+pub use walk::Walk;
+use walk::{walk_buckets, walk_groups, Passing, SPARSE};
 
 /// The `rank` and `id` fast fields' names (see `schema`).
 pub const RANK_FIELD: &str = "rank";
@@ -257,15 +261,16 @@ fn columns(reader: &SegmentReader) -> tantivy::Result<(Column<u64>, Column<i64>)
     Ok((rank, ids))
 }
 
-/// [`columns`] and the `rank_bound` column, from the cache.
+/// The `rank` column's values copied out (`FilterCache::doc_values`), and the `id` and
+/// `rank_bound` columns, from the cache.
 fn cached_columns(
     reader: &SegmentReader,
     cache: &FilterCache,
-) -> tantivy::Result<(Column<u64>, Column<i64>, Column<u64>)> {
+) -> tantivy::Result<(Arc<DocValues>, Column<i64>, Column<u64>)> {
     let max = reader.max_doc();
     let empty = || Column::build_empty_column(max);
     Ok((
-        cache.u64_column(reader, RANK_FIELD)?.unwrap_or_else(empty),
+        cache.doc_values(reader, RANK_FIELD)?,
         cache
             .i64_column(reader, ID_FIELD)?
             .unwrap_or_else(|| Column::build_empty_column(max)),
@@ -293,6 +298,8 @@ pub struct CandidateQuestion {
     pub notes: Field,
     pub title_words: Vec<Vec<String>>,
     pub limit: usize,
+    /// How each segment's passing workers are walked (the answer is the same).
+    pub walk: Walk,
     /// What `fits_of` has computed so far (empty at first).
     pub fits: Mutex<HashMap<u32, Arc<[f32]>>>,
 }
@@ -396,7 +403,8 @@ fn rank_segment(
     for filter in &q.filters {
         match filter {
             Filter::AnyTerm(field, terms) => {
-                admitted.intersect_with(&cache.any_term(reader, *field, terms)?);
+                let bits = cache.any_term(reader, *field, terms)?;
+                admitted.intersect_with(&bits);
             }
             Filter::I64In(field, lo, hi) => {
                 let Some(range) = cache.range(reader, *field)? else {
@@ -422,89 +430,30 @@ fn rank_segment(
         .iter()
         .map(|terms| cache.any_term(reader, q.notes, terms))
         .collect::<tantivy::Result<Vec<_>>>()?;
-    // One pass over the passing workers: each one's title words found and its bucket (title
-    // words counted, `rank_bound` value, equity factor), read off its key (`worker_key`,
-    // kept per segment); then the workers laid out bucket by bucket (a counting sort), so
-    // that only buckets holding someone are looked at.
     let keys = cache.doc_keys(reader, "rank_keys", |doc| {
         let mut worker = WorkerColumns::default();
-        worker.read(seg.rank.values_for_doc(doc));
+        worker.read(seg.rank.get(doc).iter().copied());
         let bound = seg.bound.first(doc).unwrap_or(u64::MAX) & 0b1111;
         worker_key(&worker, bound as u32)
     });
-    // Up to 256 equity values: a slot per value seen, `None` until then.
-    let mut equity_slot: [Option<usize>; 256] = [None; 256];
-    let mut equities: Vec<u32> = Vec::new();
-    let mut found: Vec<(DocId, Score, u32, u32)> = Vec::with_capacity(passed);
-    for doc in admitted.iter() {
-        let mut score: Score = 0.0;
-        for (i, w) in words.iter().enumerate() {
-            if w.contains(doc) {
-                score += q.words.clause_score(i);
-            }
+    let passing = Passing {
+        admitted: &admitted,
+        levels: &levels,
+        words: &words,
+        keys: &keys,
+    };
+    let walk = match q.walk {
+        Walk::ByDensity if passed * SPARSE < reader.max_doc() as usize => Walk::Buckets,
+        Walk::ByDensity => Walk::Groups,
+        chosen => chosen,
+    };
+    let scored = match walk {
+        Walk::Groups => {
+            let groups = cache.doc_groups(reader, "rank_groups", &keys, |key| key >> BOUND_SHIFT);
+            walk_groups(&mut seg, &passing, &groups)
         }
-        let key = keys.get(doc);
-        let equity = (key >> EQUITY_SHIFT) as usize & 0xff;
-        let slot = *equity_slot[equity].get_or_insert_with(|| {
-            equities.push(equity as u32);
-            equities.len() - 1
-        });
-        let bucket = bucket_index(
-            q.words.found(score).min(TITLE_WORDS_COUNTED),
-            (key >> BOUND_SHIFT) & 0b1111,
-            slot,
-        );
-        found.push((doc, score, key, bucket));
-    }
-    let buckets = equities.len() * BUCKETS_PER_EQUITY;
-    let mut starts = vec![0u32; buckets + 1];
-    for (_, _, _, bucket) in &found {
-        starts[*bucket as usize + 1] += 1;
-    }
-    for b in 0..buckets {
-        starts[b + 1] += starts[b];
-    }
-    let mut laid_out = vec![(0 as DocId, 0.0 as Score, 0u32); found.len()];
-    let mut next = starts.clone();
-    for (doc, score, key, bucket) in found {
-        let at = &mut next[bucket as usize];
-        laid_out[*at as usize] = (doc, score, key);
-        *at += 1;
-    }
-    // Each bucket holding someone, with the most any of its workers can score, best first.
-    let mut order: Vec<(f32, usize, f32, usize)> = (0..buckets)
-        .filter(|b| starts[b + 1] > starts[*b])
-        .map(|b| {
-            let key = (b % BUCKETS_PER_EQUITY / 16) * 16 + b % 16;
-            let equity = equity_bound(equities[b / BUCKETS_PER_EQUITY]);
-            (seg.bound(key, equity), key, equity, b)
-        })
-        .collect();
-    order.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut scored = 0;
-    'buckets: for (bound, key, equity, b) in order {
-        let workers = &laid_out[starts[b] as usize..starts[b + 1] as usize];
-        for &(doc, score, worker) in workers {
-            if let Some(threshold) = seg.top.threshold() {
-                if bound < threshold {
-                    // Sorted by bound: no later worker can enter either.
-                    break 'buckets;
-                }
-                // The bucket's bound, tightened by the worker's own best trade level and
-                // tie-breakers: most of a full bucket stops here, unread.
-                let fit = levels
-                    .iter()
-                    .find(|(_, bits)| bits.contains(doc))
-                    .map_or(seg.best_fit, |(fit, _)| *fit);
-                if seg.own_bound(key, equity, fit, worker) < threshold {
-                    continue;
-                }
-            }
-            debug_assert_eq!(seg.key(doc, score), key);
-            seg.rank(doc, score);
-            scored += 1;
-        }
-    }
+        _ => walk_buckets(&mut seg, &passing, passed),
+    };
     Ok((passed, scored, seg.top.into_vec()))
 }
 
@@ -516,14 +465,6 @@ const LATE_DAY: u32 = 0xffff;
 const WITHIN_SHIFT: u32 = 16;
 const BOUND_SHIFT: u32 = 19;
 const EQUITY_SHIFT: u32 = 23;
-/// Buckets for one equity factor: title words counted (0..=TITLE_WORDS_COUNTED) × the 16
-/// `rank_bound` values.
-const BUCKETS_PER_EQUITY: usize = (TITLE_WORDS_COUNTED + 1) * 16;
-
-fn bucket_index(words: usize, bound: u32, equity_slot: usize) -> u32 {
-    (equity_slot * BUCKETS_PER_EQUITY + words * 16 + bound as usize) as u32
-}
-
 /// Everything that bounds a worker's score but the opening's side, in 32 bits kept per document
 /// (`FilterCache::doc_keys`): the day of its latest dated certificate + 1 (bits 0..16), how far
 /// into their step its years are at most, rounded up to sevenths (16..19), its `rank_bound`
@@ -589,7 +530,7 @@ struct CandidateSegment {
     segment: SegmentOrdinal,
     best_fit: f32,
     bound: Column<u64>,
-    rank: Column<u64>,
+    rank: Arc<DocValues>,
     ids: Column<i64>,
     memo: FitMemo,
     worker: WorkerColumns,
@@ -661,7 +602,7 @@ impl CandidateSegment {
     fn rank(&mut self, doc: DocId, score: Score) {
         let q = &*self.q;
         let words = q.words.found(score);
-        self.worker.read(self.rank.values_for_doc(doc));
+        self.worker.read(self.rank.get(doc).iter().copied());
         let mut best: Option<f32> = None;
         for skill in &self.worker.skills {
             let fits = self.memo.fits(skill.code, |out| {
@@ -808,116 +749,4 @@ impl SegmentCollector for MatchSegment {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_memo_keeps_each_codes_fits() {
-        let mut memo = FitMemo::new(2);
-        for code in 1..500u32 {
-            let fits = memo.fits(code * 7, |out| out.extend([code as f32, f32::NAN]));
-            assert_eq!(fits[0], code as f32);
-        }
-        for code in 1..500u32 {
-            let fits = memo.fits(code * 7, |_| panic!("computed twice"));
-            assert_eq!(fits[0], code as f32);
-            assert!(fits[1].is_nan());
-        }
-    }
-
-    #[test]
-    fn rounding_up_never_bounds_below_and_the_key_keeps_each_part() {
-        for x in [0.0f32, 1e-7, 0.1, 0.6, 0.6000001, 0.99999, 1.0, 1.5, -0.2] {
-            for steps in [7, 255] {
-                let n = up_to(x, steps);
-                assert!(n <= steps);
-                assert!(n as f32 / steps as f32 >= x.min(1.0), "{x} {steps}");
-            }
-        }
-        assert_eq!(up_to(0.0, 255), 0);
-        assert_eq!(up_to(1.0, 255), 255);
-        let worker = WorkerColumns {
-            equity: 0.6,
-            skills: Vec::new(),
-        };
-        let key = worker_key(&worker, 0b1011);
-        assert_eq!((key >> BOUND_SHIFT) & 0b1111, 0b1011);
-        assert!(equity_bound(key >> EQUITY_SHIFT) >= 0.6);
-        assert!(equity_bound(key >> EQUITY_SHIFT) < 0.61);
-        assert_eq!(key & 0xffff, NO_DAY);
-    }
-
-    #[test]
-    fn a_worker_key_bounds_every_skills_tie_breakers() {
-        use super::super::columns::ColumnSkill;
-        let today = 20_000;
-        let skill = |years: f32, day: Option<i64>| ColumnSkill {
-            code: 6180204,
-            inputs: SkillInputs {
-                years,
-                certified: day.is_some(),
-                certified_day: day,
-            },
-        };
-        let recent = |s: &SkillInputs| match (s.certified, s.certified_day) {
-            (true, Some(on)) if (0..365).contains(&(today - on)) => {
-                1.0 - (today - on) as f32 / 365.0
-            }
-            _ => 0.0,
-        };
-        let days = [
-            None,
-            Some(today),
-            Some(today - 1),
-            Some(today - 364),
-            Some(today - 365),
-        ];
-        let more = [
-            Some(today + 3),
-            Some(-5),
-            Some(0),
-            Some(70_000),
-            Some(today - 200),
-        ];
-        for years in [0.0, 0.49, 0.5, 1.3, 3.99, 11.0, 12.0, 23.9, 40.0] {
-            for day in days.iter().chain(&more) {
-                for other in days {
-                    let worker = WorkerColumns {
-                        equity: 1.0,
-                        skills: vec![skill(years, *day), skill(years / 3.0, other)],
-                    };
-                    let ties = tie_bounds(worker_key(&worker, 0b1101), today);
-                    for s in &worker.skills {
-                        assert!(ties.recent >= recent(&s.inputs), "{s:?} {ties:?}");
-                        assert!(ties.within >= experience_step(s.inputs.years).1);
-                    }
-                }
-            }
-        }
-        // Tight where it can be: no certificate, none recent, the years at a step's start.
-        let worker = |skills| WorkerColumns {
-            equity: 1.0,
-            skills,
-        };
-        let ties = |w: &WorkerColumns| tie_bounds(worker_key(w, 0), today);
-        assert_eq!(ties(&worker(vec![skill(2.0, None)])).recent, 0.0);
-        assert_eq!(
-            ties(&worker(vec![skill(2.0, Some(today - 400))])).recent,
-            0.0
-        );
-        assert_eq!(ties(&worker(vec![skill(2.0, None)])).within, 0.0);
-        assert_eq!(ties(&worker(vec![skill(2.0, Some(today))])).recent, 1.0);
-    }
-
-    #[test]
-    fn the_heap_keeps_the_best_and_breaks_ties_on_the_lower_id() {
-        let mut top = TopK::new(3);
-        for (total, id) in [(5.0, 9), (7.0, 4), (5.0, 2), (1.0, 1), (5.0, 3), (7.0, 8)] {
-            top.offer(total, || id, DocAddress::new(0, id as u32), 0.0);
-        }
-        let mut kept = top.into_vec();
-        kept.sort_by(Ranked::order);
-        let kept: Vec<(f32, i64)> = kept.iter().map(|r| (r.total, r.id)).collect();
-        assert_eq!(kept, vec![(7.0, 4), (7.0, 8), (5.0, 2)]);
-    }
-}
+mod tests;

@@ -263,15 +263,19 @@ fn one_pass_ranks_exactly_as_scoring_every_pair() {
         let expected = every_pair_ranked(&workers, o, &ranking);
         let passed = expected.len();
         assert!(passed > 50, "{}: {passed} pass", o.title);
-        for limit in [1, 7, 20, 100] {
-            let got = candidates(&live, o, None, today(), &ranking, limit).unwrap();
-            let got: Vec<(f32, i64)> = got.items.iter().map(|c| (c.score, c.worker_id)).collect();
-            assert_eq!(
-                got,
-                expected[..limit.min(passed)],
-                "{} limit {limit}",
-                o.title
-            );
+        for walk in [Walk::Buckets, Walk::Groups, Walk::ByDensity] {
+            for limit in [1, 7, 20, 100] {
+                let got =
+                    candidates_walked(&live, o, None, today(), &ranking, limit, walk).unwrap();
+                let got: Vec<(f32, i64)> =
+                    got.items.iter().map(|c| (c.score, c.worker_id)).collect();
+                assert_eq!(
+                    got,
+                    expected[..limit.min(passed)],
+                    "{} limit {limit} {walk:?}",
+                    o.title
+                );
+            }
         }
         assert_eq!(
             candidates(&live, o, None, today(), &ranking, 20)
@@ -338,13 +342,18 @@ fn segments_and_deletions_count_and_rank_as_the_engine_and_every_pair_do() {
             let query = candidate_query(&f, o, &profile, None, &ranking.related);
             let engine = searcher.search(&query, &tantivy::collector::Count).unwrap();
             // Twice: the second answers from the filters kept by the first.
-            for _ in 0..2 {
-                let got = candidates(&live, o, None, today(), &ranking, 20).unwrap();
+            for walk in [Walk::Groups, Walk::Buckets, Walk::Groups, Walk::Buckets] {
+                let got = candidates_walked(&live, o, None, today(), &ranking, 20, walk).unwrap();
                 assert_eq!(got.passed_filters, expected.len(), "{}", o.title);
                 assert_eq!(got.passed_filters, engine, "{}", o.title);
                 let got: Vec<(f32, i64)> =
                     got.items.iter().map(|c| (c.score, c.worker_id)).collect();
-                assert_eq!(got, expected[..20.min(expected.len())], "{}", o.title);
+                assert_eq!(
+                    got,
+                    expected[..20.min(expected.len())],
+                    "{} {walk:?}",
+                    o.title
+                );
             }
         }
     };
