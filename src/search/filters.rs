@@ -338,18 +338,21 @@ impl Weigh for DocKeys {
 }
 
 impl FilterCache {
-    /// `max_bytes` for the dense terms and as much for dense unions of several, half of it
-    /// for ranges, a quarter for keys and for the alive sets, twice it for the copied column
-    /// values (at a million documents: some 20 MB of ranges for two fields, 4 MB of keys,
-    /// 40 MB of values).
+    /// `max_bytes` for the dense terms and as much for dense unions of several; the column
+    /// sets of each segment get bounds above what one segment of 10 million documents (the
+    /// largest tantivy's merge policy makes) needs, since a set heavier than its cache is
+    /// refused and rebuilt on every request: ranges some 10 bytes a document for each field,
+    /// keys and groups 4, the copied rank values some 40. What they hold grows with the index
+    /// (at a million documents some 20 MB of ranges, 4 MB of keys, 4 MB of groups, 40 MB of
+    /// values), not with the bounds.
     pub fn new(max_bytes: u64) -> FilterCache {
         FilterCache {
             terms: kept(max_bytes),
             unions: kept(max_bytes),
-            ranges: kept_whole(max_bytes / 2),
-            keys: kept_whole(max_bytes / 4),
-            values: kept_whole(max_bytes * 2),
-            groups: kept_whole(max_bytes / 4),
+            ranges: kept_whole(max_bytes * 4),
+            keys: kept_whole(max_bytes),
+            values: kept_whole(max_bytes * 8),
+            groups: kept_whole(max_bytes),
             alive: kept_whole(max_bytes / 4),
             columns_u64: Cache::with_weighter(1_024, 1 << 20, Bytes),
             columns_i64: Cache::with_weighter(1_024, 1 << 20, Bytes),
@@ -509,22 +512,25 @@ impl FilterCache {
         name: &'static str,
     ) -> tantivy::Result<Arc<DocValues>> {
         let key = (reader.segment_id(), name);
-        if let Some(values) = self.values.get(&key) {
-            return Ok(values);
-        }
-        let column = self.u64_column(reader, name)?;
-        let mut starts = Vec::with_capacity(reader.max_doc() as usize + 1);
-        let mut values = Vec::new();
-        starts.push(0);
-        for doc in 0..reader.max_doc() {
-            if let Some(column) = &column {
-                values.extend(column.values_for_doc(doc));
+        // One build per segment, however many requests ask at once (the others wait for it).
+        self.values.get_or_insert_with(&key, || {
+            let column = self.u64_column(reader, name)?;
+            let mut starts = Vec::with_capacity(reader.max_doc() as usize + 1);
+            let mut values = Vec::new();
+            starts.push(0);
+            for doc in 0..reader.max_doc() {
+                if let Some(column) = &column {
+                    values.extend(column.values_for_doc(doc));
+                }
+                let end = u32::try_from(values.len()).map_err(|_| {
+                    tantivy::TantivyError::InternalError(format!(
+                        "more than 2^32 values of {name} in one segment"
+                    ))
+                })?;
+                starts.push(end);
             }
-            starts.push(u32::try_from(values.len()).unwrap_or(u32::MAX));
-        }
-        let copied = Arc::new(DocValues { starts, values });
-        self.values.insert(key, copied.clone());
-        Ok(copied)
+            tantivy::Result::Ok(Arc::new(DocValues { starts, values }))
+        })
     }
 
     /// The documents of `reader`'s segment that are not deleted. A segment's deletions only
@@ -712,11 +718,12 @@ mod tests {
         writer.commit().unwrap();
         let searcher = index.reader().unwrap().searcher();
         let reader = searcher.segment_reader(0);
-        let cache = FilterCache::new(1 << 21);
+        let cache = FilterCache::new(1 << 18);
         let column = reader.fast_fields().u64("v").unwrap();
         for _ in 0..2 {
             let values = cache.doc_values(reader, "v").unwrap();
-            assert!(values.bytes() > (1 << 22) / 8);
+            // More than an eighth of the values cache (8 × 256 KB).
+            assert!(values.bytes() > (8 << 18) / 8);
             for doc in [0, 1, 2, 3, 39_999, 12_345] {
                 assert_eq!(
                     values.get(doc),
