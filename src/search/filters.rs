@@ -142,6 +142,13 @@ fn bits_of(i: usize, mut w: u64) -> impl Iterator<Item = DocId> {
     })
 }
 
+/// The bits of word `i` set in `w` whose documents `keep` holds.
+fn bits_kept(i: usize, w: u64, keep: impl Fn(DocId) -> bool) -> u64 {
+    bits_of(i, w)
+        .filter(|d| keep(*d))
+        .fold(0u64, |acc, d| acc | 1 << (d % 64))
+}
+
 /// A filter of a candidate search.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Filter {
@@ -614,11 +621,7 @@ impl RangeBits {
     /// up, in the least values kept; with one, every document is, in the column.
     pub fn restrict(&self, docs: &mut DocBits, lo: i64, hi: i64, column: &Column<i64>) {
         let exact = |doc: DocId| column.values_for_doc(doc).any(|v| (lo..=hi).contains(&v));
-        let checked = |i: usize, w: u64| {
-            bits_of(i, w)
-                .filter(|d| exact(*d))
-                .fold(0u64, |acc, d| acc | 1 << (d % 64))
-        };
+        let checked = |i: usize, w: u64| bits_kept(i, w, exact);
         if lo != i64::MIN {
             docs.retain_words(checked);
             return;
@@ -634,9 +637,9 @@ impl RangeBits {
             Some(edge) => {
                 // "Some value at most `hi`" is "the least value at most `hi`".
                 let least = |i: usize, w: u64| {
-                    bits_of(i, w)
-                        .filter(|d| self.least.get(*d as usize).is_some_and(|v| *v <= hi))
-                        .fold(0u64, |acc, d| acc | 1 << (d % 64))
+                    bits_kept(i, w, |d| {
+                        self.least.get(d as usize).is_some_and(|v| *v <= hi)
+                    })
                 };
                 docs.retain_words(|i, w| {
                     let sure = sure.map_or(0, |s| s.word(i));

@@ -29,8 +29,9 @@ use super::documents::{OpeningDoc, WorkerDoc};
 use super::filters::Filter;
 use super::index::LiveIndex;
 use super::profile::{OpeningProfile, TitleWord};
-pub use super::rank::Walk;
-use super::rank::{rank_candidates, CandidateQuestion, MatchQuestion, MatchRanker, WordScores};
+use super::rank::{
+    rank_candidates, CandidateQuestion, MatchQuestion, MatchRanker, Walk, WordScores,
+};
 use super::relatedness::{group_prefix, Relatedness, MIN_FIT, UNIT_GROUP_FIT, WORKER_GROUP_FIT};
 use super::schema::{day_number, Fields};
 use super::score::{equity_factor, merged_skills, SkillInputs};
@@ -428,8 +429,9 @@ pub fn candidates(
     candidates_walked(live, o, home_scope, today, ranking, limit, Walk::ByDensity)
 }
 
-/// [`candidates`], each segment walked as `walk` says (the answer is the same whichever).
-pub fn candidates_walked(
+/// [`candidates`], each segment walked as `walk` says (the answer is the same whichever; the
+/// tests run each).
+fn candidates_walked(
     live: &LiveIndex,
     o: &OpeningDoc,
     home_scope: Option<&str>,

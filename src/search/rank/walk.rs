@@ -65,6 +65,38 @@ impl Passing<'_> {
             .map_or(seg.best_fit, |(fit, _)| *fit);
         seg.own_bound(key, equity, fit, self.keys.get(doc)) >= threshold
     }
+
+    /// Offers a passing worker whose walk unit (bucket or group) bounds it by `bound`: scored
+    /// when it may still enter, skipped when its own bound says not, and the walk stopped
+    /// when `bound` itself no longer can (units come best bound first).
+    #[inline]
+    fn offer(
+        &self,
+        seg: &mut CandidateSegment,
+        doc: DocId,
+        score: Score,
+        key: usize,
+        equity: f32,
+        bound: f32,
+    ) -> Offered {
+        if seg.top.threshold().is_some_and(|t| bound < t) {
+            return Offered::Stop;
+        }
+        if !self.may_enter(seg, doc, key, equity) {
+            return Offered::Skipped;
+        }
+        debug_assert_eq!(seg.key(doc, score), key);
+        seg.rank(doc, score);
+        Offered::Scored
+    }
+}
+
+/// What [`Passing::offer`] did with a worker.
+enum Offered {
+    /// Sorted by bound: no later worker can enter either.
+    Stop,
+    Skipped,
+    Scored,
 }
 
 /// `Walk::Buckets`: one pass over the passing workers finds each one's title words and its
@@ -120,16 +152,11 @@ pub(super) fn walk_buckets(seg: &mut CandidateSegment, passing: &Passing, passed
     let mut scored = 0;
     'buckets: for (bound, key, equity, b) in order {
         for &(doc, score) in &laid_out[starts[b] as usize..starts[b + 1] as usize] {
-            if seg.top.threshold().is_some_and(|t| bound < t) {
-                // Sorted by bound: no later worker can enter either.
-                break 'buckets;
+            match passing.offer(seg, doc, score, key, equity, bound) {
+                Offered::Stop => break 'buckets,
+                Offered::Skipped => {}
+                Offered::Scored => scored += 1,
             }
-            if !passing.may_enter(seg, doc, key, equity) {
-                continue;
-            }
-            debug_assert_eq!(seg.key(doc, score), key);
-            seg.rank(doc, score);
-            scored += 1;
         }
     }
     scored
@@ -168,24 +195,20 @@ pub(super) fn walk_groups(
     let mut scored = 0;
     'groups: for (bound, value, equity, docs) in order {
         if seg.top.threshold().is_some_and(|t| bound < t) {
+            // Not one of its documents need be read.
             break;
         }
         for &doc in docs {
             if !passing.admitted.contains(doc) {
                 continue;
             }
-            if seg.top.threshold().is_some_and(|t| bound < t) {
-                // Sorted by bound: no later worker can enter either.
-                break 'groups;
-            }
             let score = passing.score(&q, doc);
             let key = q.words.found(score).min(TITLE_WORDS_COUNTED) * 16 + value;
-            if !passing.may_enter(seg, doc, key, equity) {
-                continue;
+            match passing.offer(seg, doc, score, key, equity, bound) {
+                Offered::Stop => break 'groups,
+                Offered::Skipped => {}
+                Offered::Scored => scored += 1,
             }
-            debug_assert_eq!(seg.key(doc, score), key);
-            seg.rank(doc, score);
-            scored += 1;
         }
     }
     scored
