@@ -34,9 +34,18 @@ use score::Ranking;
 use suggest::OccupationSuggester;
 
 /// The suggester is built from the seed compiled into the binary, so one per process serves
-/// every app (tests start many).
+/// every app (tests start many). Built once: callers arriving during the build (an index
+/// build's title readers) wait for it rather than build their own.
 pub fn shared_suggester() -> anyhow::Result<Arc<OccupationSuggester>> {
     static SUGGESTER: std::sync::OnceLock<Arc<OccupationSuggester>> = std::sync::OnceLock::new();
+    static BUILDING: Mutex<()> = Mutex::new(());
+    if let Some(s) = SUGGESTER.get() {
+        return Ok(s.clone());
+    }
+    // A panic while building leaves nothing half-set: the next caller builds again.
+    let _building = BUILDING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(s) = SUGGESTER.get() {
         return Ok(s.clone());
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::scoring::Weights;
 use super::vocabulary::{Occupation, LEAF_LEVEL};
-use super::{Granularity, Suggestion};
+use super::{Granularity, OrdMap, Suggestion};
 
 /// The catalogue's tree as the answer needs it.
 pub(super) struct Tree {
@@ -79,12 +79,12 @@ impl Tree {
 pub(super) fn answer(
     occupations: &[Occupation],
     tree: &Tree,
-    totals: HashMap<usize, f32>,
+    totals: OrdMap<f32>,
     limit: usize,
     granularity: Granularity,
     w: &Weights,
 ) -> Vec<Suggestion> {
-    let mut leaves: HashMap<usize, f32> = totals
+    let mut leaves: OrdMap<f32> = totals
         .iter()
         .filter(|(o, _)| occupations[**o].level == LEAF_LEVEL)
         .map(|(o, s)| (*o, *s))
@@ -159,7 +159,7 @@ pub(super) fn answer(
 /// with evidence: a unit group many of whose occupations fit the text is likelier than a lone
 /// occupation elsewhere that fits a little better, so a right-group, wrong-occupation answer
 /// at least lands in the right group.
-fn back_off(tree: &Tree, leaves: &mut HashMap<usize, f32>, w: &Weights) {
+fn back_off(tree: &Tree, leaves: &mut OrdMap<f32>, w: &Weights) {
     let t = w.temperature.max(1e-3);
     let best = leaves.values().copied().fold(f32::MIN, f32::max);
     let mut sums = vec![0.0f32; tree.prefixes];
@@ -177,7 +177,7 @@ fn back_off(tree: &Tree, leaves: &mut HashMap<usize, f32>, w: &Weights) {
 }
 
 /// Probabilities from scores: a softmax with a "none of these" candidate.
-fn calibrate(ranked: &[(usize, f32)], w: &Weights) -> HashMap<usize, f32> {
+fn calibrate(ranked: &[(usize, f32)], w: &Weights) -> OrdMap<f32> {
     let none = w.none_score;
     let t = w.temperature.max(1e-3);
     let best = ranked.first().map_or(none, |r| r.1).max(none);

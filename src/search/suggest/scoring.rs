@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::index::bigrams;
 use super::vocabulary::{field_of, Key, Source};
+use super::OrdMap;
 
 /// How fast a phrase loses weight as more occupations spell it inside their own words.
 pub(super) const SPECIFICITY_DECAY: f32 = 0.5;
@@ -14,31 +15,48 @@ pub(super) const ROLE_SUFFIXES: &str = "员工师手";
 
 /// Character pairs of each occupation's own words, weighted by how few occupations use them.
 pub(super) struct PairCoverage {
-    pub(super) pairs: Vec<HashSet<String>>,
-    pub(super) idf: HashMap<String, f32>,
+    /// Each occupation's pairs, sorted (a few dozen each: a binary search beats hashing).
+    pairs: Vec<Vec<u64>>,
+    idf: HashMap<u64, f32>,
     /// The weight of a pair no occupation uses, also the largest weight.
-    pub(super) unseen_idf: f32,
+    unseen_idf: f32,
+}
+
+/// Two characters as one number, so a pair is compared and hashed without a string.
+fn pair_key(first: char, second: char) -> u64 {
+    (u64::from(first) << 32) | u64::from(second)
+}
+
+/// A text's character pairs with their weights, read once for all the occupations scored
+/// against it.
+pub(super) struct TextPairs {
+    /// (pair, weight, whether it is the last pair of its fragment: the head).
+    pairs: Vec<(u64, f32, bool)>,
+    total: f32,
 }
 
 impl PairCoverage {
     pub(super) fn build(keys: &[Key], occupations: usize) -> PairCoverage {
-        let mut pairs = vec![HashSet::new(); occupations];
+        let mut pairs: Vec<Vec<u64>> = vec![Vec::new(); occupations];
         for key in keys {
-            if let Some(set) = pairs.get_mut(key.ord) {
-                set.extend(bigrams(&key.text));
+            if let Some(own) = pairs.get_mut(key.ord) {
+                own.extend(bigrams(&key.text).iter().filter_map(|pair| {
+                    let mut chars = pair.chars();
+                    Some(pair_key(chars.next()?, chars.next()?))
+                }));
                 // 仓管 also explains 仓管员: trade words rarely carry the role suffix.
                 if let (Source::Synonym, Some(last)) = (key.source, key.text.chars().last()) {
-                    set.extend(
-                        ROLE_SUFFIXES
-                            .chars()
-                            .map(|suffix| format!("{last}{suffix}")),
-                    );
+                    own.extend(ROLE_SUFFIXES.chars().map(|suffix| pair_key(last, suffix)));
                 }
             }
         }
-        let mut users: HashMap<String, usize> = HashMap::new();
+        for own in &mut pairs {
+            own.sort_unstable();
+            own.dedup();
+        }
+        let mut users: HashMap<u64, usize> = HashMap::new();
         for pair in pairs.iter().flatten() {
-            *users.entry(pair.clone()).or_default() += 1;
+            *users.entry(*pair).or_default() += 1;
         }
         let n = occupations as f32;
         let idf = users
@@ -52,33 +70,43 @@ impl PairCoverage {
         }
     }
 
+    /// The text's pairs, fragment by fragment, each with its rarity weight.
+    pub(super) fn text_pairs(&self, fragments: &[Vec<char>]) -> TextPairs {
+        let mut pairs = Vec::new();
+        let mut total = 0.0f32;
+        for chars in fragments {
+            let count = chars.len().saturating_sub(1);
+            for (i, pair) in chars.windows(2).enumerate() {
+                let key = pair_key(pair[0], pair[1]);
+                let weight = self.idf.get(&key).copied().unwrap_or(self.unseen_idf);
+                total += weight;
+                pairs.push((key, weight, i + 1 == count));
+            }
+        }
+        TextPairs { pairs, total }
+    }
+
     /// How much of the text the occupation's own words explain, pair by pair and weighted by
     /// rarity (压路机司机 is about the 压路机, not the 司机), with extra weight on the head:
     /// Chinese compounds put it last, so 物业电工 is an electrician.
     /// Returns (the share of the text explained, how much of the head is explained).
-    pub(super) fn score(&self, ord: usize, fragments: &[Vec<char>]) -> (f32, f32) {
+    pub(super) fn score(&self, ord: usize, text: &TextPairs) -> (f32, f32) {
         let Some(own) = self.pairs.get(ord) else {
             return (0.0, 0.0);
         };
-        let (mut covered, mut total, mut head) = (0.0f32, 0.0f32, 0.0f32);
-        for chars in fragments {
-            let count = chars.len().saturating_sub(1);
-            for (i, pair) in chars.windows(2).enumerate() {
-                let pair: String = pair.iter().collect();
-                let weight = self.idf.get(&pair).copied().unwrap_or(self.unseen_idf);
-                total += weight;
-                if own.contains(&pair) {
-                    covered += weight;
-                    if i + 1 == count {
-                        head = head.max(weight / self.unseen_idf);
-                    }
+        if text.total <= 0.0 {
+            return (0.0, 0.0);
+        }
+        let (mut covered, mut head) = (0.0f32, 0.0f32);
+        for &(pair, weight, last) in &text.pairs {
+            if own.binary_search(&pair).is_ok() {
+                covered += weight;
+                if last {
+                    head = head.max(weight / self.unseen_idf);
                 }
             }
         }
-        if total <= 0.0 {
-            return (0.0, 0.0);
-        }
-        (covered / total, head)
+        (covered / text.total, head)
     }
 }
 
@@ -143,13 +171,13 @@ impl Phrases {
     }
 
     /// Best phrase score per occupation for the cleaned text.
-    pub(super) fn score(&self, cleaned: &str) -> HashMap<usize, f32> {
+    pub(super) fn score(&self, cleaned: &str) -> OrdMap<f32> {
         let fragments: Vec<Vec<char>> = cleaned
             .split_whitespace()
             .map(|f| f.chars().collect())
             .collect();
         let total: usize = fragments.iter().map(Vec::len).sum();
-        let mut scores: HashMap<usize, f32> = HashMap::new();
+        let mut scores: OrdMap<f32> = OrdMap::default();
         for chars in &fragments {
             for hit in self.maximal_hits(chars) {
                 let Some(phrase) = self.entries.get(&hit.key) else {
@@ -406,13 +434,13 @@ impl GramCosine {
     }
 
     /// Cosine of the text with every code sharing a gram with it.
-    pub(super) fn score(&self, cleaned: &str) -> HashMap<usize, f32> {
+    pub(super) fn score(&self, cleaned: &str) -> OrdMap<f32> {
         let query: Vec<(String, f32)> = grams_1_to_3(cleaned)
             .into_iter()
             .filter_map(|(g, tf)| Some((g.clone(), tf * self.idf.get(&g)?)))
             .collect();
         let norm = query.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
-        let mut scores: HashMap<usize, f32> = HashMap::new();
+        let mut scores: OrdMap<f32> = OrdMap::default();
         if norm <= 0.0 {
             return scores;
         }
