@@ -104,10 +104,6 @@ async fn poll(
     progress: &Progress,
 ) -> Result<Poll, tokio_postgres::Error> {
     let tx = snapshot(client).await?;
-    // The worker stream's plan is costed high enough for PostgreSQL to compile it, which takes
-    // longer than the compiled plan saves on a stream of simple lookups (0.27 s of 1.09 s at
-    // 100k workers).
-    tx.batch_execute("SET LOCAL jit = off").await?;
     let snap = tx
         .query_one(
             "SELECT txid_snapshot_xmin(txid_current_snapshot()),
@@ -195,6 +191,10 @@ pub async fn build_generation(
     let writer: IndexWriter = index.writer(WRITER_MEMORY)?;
     // One snapshot for the documents and the outbox position, so nothing falls between them.
     let tx = snapshot(client).await?;
+    // The worker stream's plan is costed high enough for PostgreSQL to compile it, which takes
+    // longer than the compiled plan saves on a stream of simple lookups (0.27 s of 1.09 s at
+    // 100k workers).
+    tx.batch_execute("SET LOCAL jit = off").await?;
     let snap = tx
         .query_one(
             "SELECT txid_snapshot_xmax(txid_current_snapshot()),
@@ -264,9 +264,9 @@ async fn docs_from(
 }
 
 /// Adds every received document to the writer. Workers go straight in; openings go to one
-/// title reader per core (the suggester costs about a third of a millisecond a title, which on
-/// this one thread made a large generation's build several times slower) and are added from
-/// there, the writer taking documents from several threads.
+/// title reader per core (one suggester call per title, which on this one thread, after the
+/// workers, made a large generation's build much slower) and are added from there, the writer
+/// taking documents from several threads.
 fn add_documents(
     writer: IndexWriter,
     fields: Fields,
