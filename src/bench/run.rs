@@ -344,11 +344,26 @@ pub async fn bench(
     .await?;
     let (workers_total, openings_total) = (worker_ids.len() as i64, opening_ids.len() as i64);
     let sampled_openings = sample_ids(&opening_ids, opts.queries, &mut rng);
-    let sampled_workers = sample_ids(&worker_ids, opts.queries, &mut rng);
+    // Twice as many workers as measured: every other one only warms up, as a running server's
+    // earlier requests would have (the openings they match are parsed and kept), without
+    // asking the measured questions beforehand.
+    let mut sampled_workers = Vec::with_capacity(opts.queries);
+    let mut warmup_workers = Vec::with_capacity(opts.queries);
+    for (i, id) in sample_ids(&worker_ids, 2 * opts.queries, &mut rng)
+        .into_iter()
+        .enumerate()
+    {
+        if i % 2 == 0 {
+            sampled_workers.push(id);
+        } else {
+            warmup_workers.push(id);
+        }
+    }
     drop(worker_ids);
     let mut openings: Vec<OpeningDoc> =
         documents::load_openings(&client, &sampled_openings).await?;
     let mut workers: Vec<WorkerDoc> = documents::load_workers(&client, &sampled_workers).await?;
+    let warmup: Vec<WorkerDoc> = documents::load_workers(&client, &warmup_workers).await?;
     openings.shuffle(&mut rng);
     workers.shuffle(&mut rng);
     // As the candidates route does before it searches (not timed: the suggester).
@@ -370,7 +385,7 @@ pub async fn bench(
     for o in openings.iter().take(20) {
         matcher::candidates(&live, o, None, today, &ranking, 20)?;
     }
-    for w in workers.iter().take(20) {
+    for w in &warmup {
         matcher::matches_for_worker(&live, w, today, &ranking, 20)?;
     }
     let no_filters = SearchFilters {

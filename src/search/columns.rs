@@ -352,7 +352,6 @@ mod tests {
             ],
             brand_tags: vec![],
             languages: vec![],
-            text: String::new(),
             notes: String::new(),
         };
         let mut read = WorkerColumns::default();

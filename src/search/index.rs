@@ -12,6 +12,7 @@ use tantivy::{Index, IndexReader, IndexSettings, ReloadPolicy};
 const DOCSTORE_BLOCK_BYTES: usize = 4 * 1024;
 
 use super::filters::FilterCache;
+use super::opening_docs::OpeningDocs;
 use super::schema::{build_schema, register_tokenizers, Fields};
 
 /// An open generation of the index, shared by every search.
@@ -27,6 +28,10 @@ const DOC_STORE_CACHE_BLOCKS: usize = 2_048;
 /// home counties), more than a program of a million workers has dense.
 const FILTER_CACHE_BYTES: u64 = 64 << 20;
 
+/// Bytes of parsed openings kept (see `opening_docs`): some 20,000 openings of a kilobyte and
+/// a half, the open openings of a program of 400,000 workers; at a million, the most asked.
+const OPENING_DOCS_BYTES: u64 = 32 << 20;
+
 pub struct LiveIndex {
     pub generation: u64,
     pub index: Index,
@@ -34,6 +39,8 @@ pub struct LiveIndex {
     pub fields: Fields,
     /// Dense filter terms' documents per segment of this index.
     pub filters: FilterCache,
+    /// Openings' stored documents, parsed (see `opening_docs`).
+    pub openings: OpeningDocs,
 }
 
 impl LiveIndex {
@@ -65,6 +72,7 @@ impl LiveIndex {
             reader,
             fields,
             filters: FilterCache::new(FILTER_CACHE_BYTES),
+            openings: OpeningDocs::new(OPENING_DOCS_BYTES),
         })
     }
 

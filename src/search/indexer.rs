@@ -276,12 +276,14 @@ fn add_documents(
     let readers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (to_read, unread) = std::sync::mpsc::channel::<documents::OpeningDoc>();
     let unread = std::sync::Mutex::new(unread);
+    let titles = super::title_trade::TitleMemo::default();
     let (workers, openings) = std::thread::scope(|scope| -> anyhow::Result<(usize, usize)> {
         let reading: Vec<_> = (0..readers)
             .map(|_| {
                 scope.spawn(|| -> anyhow::Result<usize> {
                     // Built here, not before the workers: they need no suggester.
                     let suggester = super::shared_suggester()?;
+                    let reader = titles.reading(&*suggester);
                     let mut added = 0;
                     loop {
                         // The lock is held only while taking the next opening.
@@ -292,7 +294,7 @@ fn add_documents(
                         let Ok(mut o) = next else {
                             return Ok(added);
                         };
-                        super::profile::prepare(&mut o, &*suggester, &related);
+                        super::profile::prepare(&mut o, &reader, &related);
                         writer.add_document(opening_document(&fields, &o))?;
                         added += 1;
                     }

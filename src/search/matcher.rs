@@ -21,7 +21,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TokenStream;
 use tantivy::DocSet;
-use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Executor, Searcher, TantivyDocument, Term};
 use utoipa::ToSchema;
 
 use super::columns::{code_number, term_hash};
@@ -301,12 +301,12 @@ pub fn prepare_opening(
         .search(&key, &TopDocs::with_limit(1).order_by_score())
         .ok()
         .and_then(|top| top.first().map(|(_, addr)| *addr))
-        .and_then(|addr| read_data::<OpeningDoc>(&searcher, f, addr))
-        .filter(|d| d.title == o.title && d.pin_occupations == o.pin_occupations);
+        .and_then(|addr| live.openings.get(&searcher, f, addr))
+        .filter(|d| d.doc.title == o.title && d.doc.pin_occupations == o.pin_occupations);
     match indexed {
         Some(d) => {
-            o.title_trade = d.title_trade;
-            o.title_words = d.title_words;
+            o.title_trade = d.doc.title_trade.clone();
+            o.title_words = d.doc.title_words.clone();
             // The chosen codes may have changed since it was indexed.
             super::profile::check_title_trade(o, related);
         }
@@ -539,13 +539,13 @@ pub struct OpeningMatch {
     pub explanation: Explanation,
 }
 
-fn opening_match(o: OpeningDoc, explanation: Explanation) -> OpeningMatch {
+fn opening_match(o: &OpeningDoc, explanation: Explanation) -> OpeningMatch {
     OpeningMatch {
         opening_id: o.id,
         score: explanation.score.total,
-        title: o.title,
-        employer_name: o.employer_name,
-        work_region: o.work_region,
+        title: o.title.clone(),
+        employer_name: o.employer_name.clone(),
+        work_region: o.work_region.clone(),
         wage_min: o.wage_min,
         wage_max: o.wage_max,
         housing: o.housing,
@@ -573,15 +573,16 @@ pub fn match_query(
     if codes.is_empty() {
         return None;
     }
-    let mut clauses = vec![
-        filter(Box::new(TermQuery::new(
-            term(f.kind, "opening"),
-            IndexRecordOption::Basic,
-        ))),
-        filter(trades_for_worker(&codes, related).query(f.occupation)),
-    ];
+    // Openings alone carry these trade terms: no `kind` clause needed.
+    let mut clauses = vec![filter(
+        trades_for_worker(&codes, related).query(f.opening_occupation),
+    )];
     if !w.accept_anywhere {
-        let regions: Vec<Term> = w.destinations.iter().map(|d| term(f.region, d)).collect();
+        let regions: Vec<Term> = w
+            .destinations
+            .iter()
+            .map(|d| term(f.opening_region, d))
+            .collect();
         clauses.push(filter(any_of(regions)));
     }
     clauses.push(filter(i64_range(
@@ -634,13 +635,21 @@ pub fn matches_for_worker(
         limit,
     });
     let searcher = live.reader.searcher();
-    let (_, top) = searcher.search(&query, &MatchRanker(question))?;
+    // On the calling thread: a worker's query admits a few hundred openings, less work than
+    // handing the segments to the search threads and waking them (a fifth of the time at
+    // 100,000 workers); concurrent requests use the cores.
+    let (_, top) = searcher.search_with_executor(
+        &query,
+        &MatchRanker(question),
+        &Executor::single_thread(),
+        EnableScoring::disabled_from_searcher(&searcher),
+    )?;
     let mut out = Vec::with_capacity(top.len());
     for r in &top {
-        let Some(o) = read_data::<OpeningDoc>(&searcher, f, r.addr) else {
+        let Some(stored) = live.openings.get(&searcher, f, r.addr) else {
             continue;
         };
-        let profile = OpeningProfile::of(&o);
+        let (o, profile) = (&stored.doc, &stored.profile);
         let words: Vec<usize> = profile
             .title_words
             .iter()
@@ -648,8 +657,7 @@ pub fn matches_for_worker(
             .filter(|(_, word)| word.terms.iter().any(|t| notes.contains(t)))
             .map(|(i, _)| i)
             .collect();
-        if let Some(explanation) = super::score::score_pair(&profile, &o, w, &words, today, ranking)
-        {
+        if let Some(explanation) = super::score::score_pair(profile, o, w, &words, today, ranking) {
             debug_assert_eq!(explanation.score.total, r.total, "opening {}", o.id);
             out.push(opening_match(o, explanation));
         }

@@ -10,6 +10,7 @@ pub mod filters;
 pub mod index;
 pub mod indexer;
 pub mod matcher;
+pub mod opening_docs;
 pub mod profile;
 pub mod rank;
 pub mod relatedness;

@@ -17,13 +17,20 @@ pub struct Fields {
     /// "w:123" / "o:45": the term a change deletes by.
     pub key: Field,
     pub id: Field,
-    /// Occupation codes with their ancestors (6, 6-18, 6-18-02, 6-18-02-04).
+    /// Workers: occupation codes with their ancestors (6, 6-18, 6-18-02, 6-18-02-04).
     pub occupation: Field,
+    /// Openings: the codes they are matched on, with their ancestors. Apart from the workers'
+    /// codes so that a worker's matches walk postings of openings only: in one shared field a
+    /// minor group's postings held every worker of it, and merging them was most of the time
+    /// of a worker's matches.
+    pub opening_occupation: Field,
     /// Workers: occupation codes (with ancestors) of certified skills only.
     pub certified: Field,
     /// Workers: accepted destinations (any level), "*" for anywhere.
-    /// Openings: the work region's lineage (province, prefecture, county).
     pub region: Field,
+    /// Openings: the work region's lineage (province, prefecture, county); apart from the
+    /// workers' destinations for the same reason as `opening_occupation`.
+    pub opening_region: Field,
     /// Workers: home region lineage (for officers' scope).
     pub home: Field,
     /// Workers: minimum wage. Openings: maximum wage.
@@ -34,8 +41,8 @@ pub struct Fields {
     pub day: Field,
     /// Openings: deadline (days since 1970).
     pub deadline: Field,
-    /// Chinese text (jieba) and English text (stemmed) of the same words; workers' text goes
-    /// into `text_zh` only (only free-text search of openings reads `text_en`).
+    /// Openings: Chinese text (jieba) and English text (stemmed) of the same words, what
+    /// free-text search reads (workers have none: nothing searches workers by text).
     pub text_zh: Field,
     pub text_en: Field,
     /// Openings' title, boosted in free-text search.
@@ -71,8 +78,10 @@ pub fn build_schema() -> (Schema, Fields) {
         key: b.add_text_field("key", STRING),
         id: b.add_i64_field("id", INDEXED | STORED | FAST),
         occupation: b.add_text_field("occupation", STRING),
+        opening_occupation: b.add_text_field("opening_occupation", STRING),
         certified: b.add_text_field("certified", STRING),
         region: b.add_text_field("region", STRING),
+        opening_region: b.add_text_field("opening_region", STRING),
         home: b.add_text_field("home", STRING),
         wage: b.add_i64_field("wage", INDEXED | FAST),
         wage_min: b.add_i64_field("wage_min", INDEXED | FAST),

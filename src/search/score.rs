@@ -533,7 +533,6 @@ mod tests {
             skills,
             brand_tags: vec![],
             languages: vec!["zh".into()],
-            text: String::new(),
             notes: String::new(),
         }
     }

@@ -6,13 +6,13 @@ use std::ops::Bound;
 use chrono::NaiveDate;
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, QueryParser, TermQuery};
-use tantivy::schema::IndexRecordOption;
+use tantivy::query::{Bm25StatisticsProvider, BooleanQuery, Occur, QueryParser, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Searcher, Term};
 use utoipa::ToSchema;
 
-use super::documents::OpeningDoc;
 use super::index::LiveIndex;
-use super::matcher::{filter, i64_range, read_data, term, Clause};
+use super::matcher::{filter, i64_range, term, Clause};
 use super::schema::day_number;
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -83,7 +83,7 @@ pub fn search_openings(
     }
     if let Some(region) = &filters.region {
         clauses.push(filter(Box::new(TermQuery::new(
-            term(f.region, region),
+            term(f.opening_region, region),
             IndexRecordOption::Basic,
         ))));
     }
@@ -96,7 +96,7 @@ pub fn search_openings(
     }
     if let Some(code) = &filters.occupation {
         clauses.push(filter(Box::new(TermQuery::new(
-            term(f.occupation, code),
+            term(f.opening_occupation, code),
             IndexRecordOption::Basic,
         ))));
     }
@@ -106,8 +106,14 @@ pub fn search_openings(
     provinces.add_facet("/");
     let mut majors = FacetCollector::for_field("major");
     majors.add_facet("/");
+    let openings_only = OpeningsOnly {
+        searcher: &searcher,
+        openings: searcher
+            .doc_freq(&term(f.kind, "opening"))
+            .map_err(|e| SearchError::Index(e.to_string()))?,
+    };
     let (top, total, province_counts, major_counts) = searcher
-        .search(
+        .search_with_statistics_provider(
             &query,
             &(
                 // Equal scores are ordered by opening id, so every replica (whatever its segment
@@ -127,19 +133,21 @@ pub fn search_openings(
                 provinces,
                 majors,
             ),
+            &openings_only,
         )
         .map_err(|e| SearchError::Index(e.to_string()))?;
     let mut hits = Vec::new();
     for ((score, _), addr) in top {
-        if let Some(o) = read_data::<OpeningDoc>(&searcher, f, addr) {
+        if let Some(stored) = live.openings.get(&searcher, f, addr) {
+            let o = &stored.doc;
             hits.push(SearchHit {
                 opening_id: o.id,
-                title: o.title,
-                employer_name: o.employer_name,
-                work_region: o.work_region,
+                title: o.title.clone(),
+                employer_name: o.employer_name.clone(),
+                work_region: o.work_region.clone(),
                 wage_min: o.wage_min,
                 wage_max: o.wage_max,
-                required_occupations: o.required,
+                required_occupations: o.required.clone(),
                 start_date: o.start_date,
                 deadline: o.deadline,
                 relevance: score,
@@ -165,10 +173,112 @@ pub fn search_openings(
     })
 }
 
+/// BM25's statistics over the openings alone. Workers share the index but hold no text;
+/// counted among the documents, they would shrink the openings' average length by the ratio of
+/// all documents to openings (twenty to one in the generated program), so that every opening
+/// would read as long and a repeated word barely count, and make every word look rarer.
+struct OpeningsOnly<'a> {
+    searcher: &'a Searcher,
+    /// Opening documents, deleted ones not yet merged away included, as in `doc_freq`.
+    openings: u64,
+}
+
+impl Bm25StatisticsProvider for OpeningsOnly<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        self.searcher.total_num_tokens(field)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.openings.max(1))
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        self.searcher.doc_freq(term)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
     #[error("query syntax: {0}")]
     Syntax(String),
     #[error("index: {0}")]
     Index(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::documents::{
+        opening_document, worker_document, OpeningDoc, SkillDoc, WorkerDoc,
+    };
+
+    fn welder(id: i64) -> WorkerDoc {
+        WorkerDoc {
+            id,
+            display_name: "马**".into(),
+            gender: "male".into(),
+            birth_year: 1990,
+            home_region: "630224".into(),
+            household_status: None,
+            min_wage: 5000,
+            available_from: None,
+            destinations: vec!["440000".into()],
+            accept_anywhere: false,
+            skills: vec![SkillDoc {
+                code: "6-18-02-04".into(),
+                certified: true,
+                level: None,
+                years: 3.0,
+                certified_on: None,
+            }],
+            brand_tags: vec![],
+            languages: vec!["zh".into()],
+            notes: "电焊 氩弧焊 电焊工".into(),
+        }
+    }
+
+    /// Each opening's relevance to 电焊工 in an index that also holds `workers` welders.
+    fn relevance(workers: i64) -> Vec<(i64, f32)> {
+        let live = LiveIndex::empty().unwrap();
+        let mut writer: tantivy::IndexWriter =
+            live.index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let titles = ["招电焊工", "急招电焊工 电焊 二保焊 包吃住", "招厨师"];
+        for (i, title) in titles.iter().enumerate() {
+            let o = OpeningDoc {
+                id: i as i64 + 1,
+                title: title.to_string(),
+                text: format!("{title} 长期稳定 月薪面议"),
+                ..OpeningDoc::example()
+            };
+            writer
+                .add_document(opening_document(&live.fields, &o))
+                .unwrap();
+        }
+        for id in 0..workers {
+            writer
+                .add_document(worker_document(&live.fields, &welder(100 + id)))
+                .unwrap();
+        }
+        writer.commit().unwrap();
+        live.reader.reload().unwrap();
+        let filters = SearchFilters {
+            region: None,
+            wage_min: None,
+            occupation: None,
+        };
+        let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let found = search_openings(&live, "电焊工", &filters, day, 10).unwrap();
+        found
+            .hits
+            .iter()
+            .map(|h| (h.opening_id, h.relevance))
+            .collect()
+    }
+
+    #[test]
+    fn workers_in_the_index_do_not_move_an_openings_relevance() {
+        let alone = relevance(0);
+        assert_eq!(alone.len(), 2, "{alone:?}");
+        assert_eq!(relevance(60), alone);
+    }
 }

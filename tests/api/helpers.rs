@@ -201,6 +201,10 @@ pub async fn spawn_app_on(
         db_config,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // Below the server's 5 s keep-alive: a connection idle that long (a browser step on
+            // a loaded machine) may be closed by the server just as it is reused, and the
+            // request fails with an incomplete message.
+            .pool_idle_timeout(std::time::Duration::from_secs(3))
             .build()
             .expect("http client"),
         index_dir,

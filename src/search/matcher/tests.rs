@@ -33,7 +33,6 @@ fn worker(id: i64, code: &str, years: f32, notes: &str) -> WorkerDoc {
         }],
         brand_tags: vec![],
         languages: vec!["zh".into()],
-        text: notes.into(),
         notes: notes.into(),
     }
 }
@@ -295,12 +294,18 @@ fn one_pass_ranks_exactly_as_scoring_every_pair() {
             })
             .collect();
         expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let got: Vec<(f32, i64)> = matches_for_worker(&live, w, today(), &ranking, 10)
-            .unwrap()
-            .iter()
-            .map(|m| (m.score, m.opening_id))
-            .collect();
+        let matched = || -> Vec<(f32, i64)> {
+            matches_for_worker(&live, w, today(), &ranking, 10)
+                .unwrap()
+                .iter()
+                .map(|m| (m.score, m.opening_id))
+                .collect()
+        };
+        let got = matched();
         assert_eq!(got, expected, "worker {}", w.id);
+        // Again, now from the openings parsed the first time and kept (`opening_docs`).
+        assert!(!live.openings.is_empty());
+        assert_eq!(matched(), expected, "worker {}, kept openings", w.id);
     }
 }
 
