@@ -334,14 +334,7 @@ mod tests {
             certified_on: on,
         };
         let w = WorkerDoc {
-            id: 1,
-            display_name: "马**".into(),
-            gender: "male".into(),
-            birth_year: 1990,
-            home_region: "630224".into(),
             household_status: Some("monitored".into()),
-            min_wage: 5000,
-            available_from: None,
             destinations: vec![],
             accept_anywhere: true,
             skills: vec![
@@ -350,9 +343,8 @@ mod tests {
                 skill("4-03-02-02", 0.1, None),
                 skill("4-03-02-01", 17.75, day(1960, 1, 1)),
             ],
-            brand_tags: vec![],
             languages: vec![],
-            notes: String::new(),
+            ..WorkerDoc::example()
         };
         let mut read = WorkerColumns::default();
         read.read(worker_values(&w).into_iter());

@@ -370,6 +370,29 @@ pub fn opening_document(f: &Fields, o: &OpeningDoc) -> TantivyDocument {
 }
 
 #[cfg(test)]
+impl WorkerDoc {
+    /// A worker of 化隆 going to Guangdong, without skills or notes, for tests to adjust.
+    pub fn example() -> WorkerDoc {
+        WorkerDoc {
+            id: 1,
+            display_name: "马**".into(),
+            gender: "male".into(),
+            birth_year: 1990,
+            home_region: "630224".into(),
+            household_status: None,
+            min_wage: 5000,
+            available_from: None,
+            destinations: vec!["440000".into()],
+            accept_anywhere: false,
+            skills: vec![],
+            brand_tags: vec![],
+            languages: vec!["zh".into()],
+            notes: String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
 impl OpeningDoc {
     /// An open welding opening in Guangzhou, for tests to adjust.
     pub fn example() -> OpeningDoc {

@@ -520,20 +520,9 @@ mod tests {
 
     pub fn worker(skills: Vec<SkillDoc>, household: Option<&str>) -> WorkerDoc {
         WorkerDoc {
-            id: 1,
-            display_name: "马**".into(),
-            gender: "male".into(),
-            birth_year: 1990,
-            home_region: "630224".into(),
             household_status: household.map(str::to_string),
-            min_wage: 5000,
-            available_from: None,
-            destinations: vec!["440000".into()],
-            accept_anywhere: false,
             skills,
-            brand_tags: vec![],
-            languages: vec!["zh".into()],
-            notes: String::new(),
+            ..WorkerDoc::example()
         }
     }
 

@@ -215,15 +215,6 @@ mod tests {
     fn welder(id: i64) -> WorkerDoc {
         WorkerDoc {
             id,
-            display_name: "马**".into(),
-            gender: "male".into(),
-            birth_year: 1990,
-            home_region: "630224".into(),
-            household_status: None,
-            min_wage: 5000,
-            available_from: None,
-            destinations: vec!["440000".into()],
-            accept_anywhere: false,
             skills: vec![SkillDoc {
                 code: "6-18-02-04".into(),
                 certified: true,
@@ -231,9 +222,8 @@ mod tests {
                 years: 3.0,
                 certified_on: None,
             }],
-            brand_tags: vec![],
-            languages: vec!["zh".into()],
             notes: "电焊 氩弧焊 电焊工".into(),
+            ..WorkerDoc::example()
         }
     }
 

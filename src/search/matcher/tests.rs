@@ -15,15 +15,6 @@ fn ranking() -> Arc<Ranking> {
 fn worker(id: i64, code: &str, years: f32, notes: &str) -> WorkerDoc {
     WorkerDoc {
         id,
-        display_name: "马**".into(),
-        gender: "male".into(),
-        birth_year: 1990,
-        home_region: "630224".into(),
-        household_status: None,
-        min_wage: 5000,
-        available_from: None,
-        destinations: vec!["440000".into()],
-        accept_anywhere: false,
         skills: vec![SkillDoc {
             code: code.into(),
             certified: false,
@@ -31,9 +22,8 @@ fn worker(id: i64, code: &str, years: f32, notes: &str) -> WorkerDoc {
             years,
             certified_on: None,
         }],
-        brand_tags: vec![],
-        languages: vec!["zh".into()],
         notes: notes.into(),
+        ..WorkerDoc::example()
     }
 }
 
