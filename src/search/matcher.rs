@@ -635,9 +635,10 @@ pub fn matches_for_worker(
         limit,
     });
     let searcher = live.reader.searcher();
-    // On the calling thread: a worker's query admits a few hundred openings, less work than
-    // handing the segments to the search threads and waking them (a fifth of the time at
-    // 100,000 workers); concurrent requests use the cores.
+    // On the calling thread: a worker's query admits a few hundred openings, little work
+    // beside handing the segments to the search threads and waking them; concurrent requests
+    // use the cores. (Not measured apart from the parsed openings kept: together they left
+    // matches at 100,000 workers as fast as before, BENCHMARKS.md.)
     let (_, top) = searcher.search_with_executor(
         &query,
         &MatchRanker(question),
