@@ -144,9 +144,8 @@ fn bits_of(i: usize, mut w: u64) -> impl Iterator<Item = DocId> {
 
 /// The bits of word `i` set in `w` whose documents `keep` holds.
 fn bits_kept(i: usize, w: u64, keep: impl Fn(DocId) -> bool) -> u64 {
-    bits_of(i, w)
-        .filter(|d| keep(*d))
-        .fold(0u64, |acc, d| acc | 1 << (d % 64))
+    // Without a branch on `keep`: near a range's limit its answer is a coin toss.
+    bits_of(i, w).fold(0u64, |acc, d| acc | (keep(d) as u64) << (d % 64))
 }
 
 /// A filter of a candidate search.
@@ -264,25 +263,34 @@ impl DocKeys {
     pub fn get(&self, doc: DocId) -> u32 {
         self.0.get(doc as usize).copied().unwrap_or(0)
     }
+
+    /// Asks for `doc`'s key, to be read soon (see `DocValues::prefetch_start`).
+    #[inline]
+    pub fn prefetch(&self, doc: DocId) {
+        if let Some(key) = self.0.get(doc as usize) {
+            prefetch(key);
+        }
+    }
 }
 
-/// A segment's documents by group: each group's documents in a row, in order.
+/// A segment's documents by group: each group's documents in a row, in order, each with a
+/// value of its own (its key: read beside the document, it costs no second lookup).
 pub struct DocGroups {
     /// Each group held, with where its documents are in `docs`.
     groups: Vec<(u32, std::ops::Range<u32>)>,
-    docs: Vec<DocId>,
+    docs: Vec<(DocId, u32)>,
 }
 
 impl DocGroups {
-    /// From every document's group, in document order.
-    fn build(group_of_doc: impl Iterator<Item = u32>) -> DocGroups {
-        let mut pairs: Vec<(u32, DocId)> = group_of_doc
+    /// From every document's group and value, in document order.
+    fn build(group_of_doc: impl Iterator<Item = (u32, u32)>) -> DocGroups {
+        let mut pairs: Vec<(u32, DocId, u32)> = group_of_doc
             .enumerate()
-            .map(|(doc, group)| (group, doc as DocId))
+            .map(|(doc, (group, value))| (group, doc as DocId, value))
             .collect();
-        pairs.sort_unstable();
+        pairs.sort_unstable_by_key(|(group, doc, _)| (*group, *doc));
         let mut groups: Vec<(u32, std::ops::Range<u32>)> = Vec::new();
-        for (at, (group, _)) in pairs.iter().enumerate() {
+        for (at, (group, _, _)) in pairs.iter().enumerate() {
             let at = at as u32;
             match groups.last_mut() {
                 Some((last, range)) if last == group => range.end = at + 1,
@@ -291,12 +299,15 @@ impl DocGroups {
         }
         DocGroups {
             groups,
-            docs: pairs.into_iter().map(|(_, doc)| doc).collect(),
+            docs: pairs
+                .into_iter()
+                .map(|(_, doc, value)| (doc, value))
+                .collect(),
         }
     }
 
-    /// Each group held and its documents, in order.
-    pub fn iter(&self) -> impl Iterator<Item = (u32, &[DocId])> + '_ {
+    /// Each group held and its documents with their values, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &[(DocId, u32)])> + '_ {
         self.groups.iter().map(|(group, range)| {
             (
                 *group,
@@ -310,7 +321,7 @@ impl DocGroups {
 
 impl Weigh for DocGroups {
     fn bytes(&self) -> u64 {
-        self.docs.len() as u64 * 4 + self.groups.len() as u64 * 12
+        self.docs.len() as u64 * 8 + self.groups.len() as u64 * 12
     }
 }
 
@@ -330,6 +341,41 @@ impl DocValues {
             _ => &[],
         }
     }
+
+    /// Asks for where `doc`'s values are, to be read soon: a walk reads them for documents
+    /// scattered over the segment, and a miss waited for one by one cost it most of its time.
+    #[inline]
+    pub fn prefetch_start(&self, doc: DocId) {
+        if let Some(start) = self.starts.get(doc as usize) {
+            prefetch(start);
+        }
+    }
+
+    /// Asks for `doc`'s values themselves (best once `prefetch_start` has had time).
+    #[inline]
+    pub fn prefetch_values(&self, doc: DocId) {
+        if let Some(value) = self
+            .starts
+            .get(doc as usize)
+            .and_then(|&at| self.values.get(at as usize))
+        {
+            prefetch(value);
+        }
+    }
+}
+
+/// A hint that `at` will be read soon; it reads nothing and changes nothing.
+#[inline]
+fn prefetch<T>(at: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch is only a hint: it never faults, whatever the address, and
+        // `at` is a live reference anyway.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((at as *const T).cast::<i8>()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = at;
 }
 
 impl Weigh for DocValues {
@@ -349,8 +395,8 @@ impl FilterCache {
     /// sets of each segment get bounds above what one segment of 10 million documents (the
     /// largest tantivy's merge policy makes) needs, since a set heavier than its cache is
     /// refused and rebuilt on every request: ranges some 10 bytes a document for each field,
-    /// keys and groups 4, the copied rank values some 40. What they hold grows with the index
-    /// (at a million documents some 20 MB of ranges, 4 MB of keys, 4 MB of groups, 40 MB of
+    /// keys 4, groups 8, the copied rank values some 40. What they hold grows with the index
+    /// (at a million documents some 20 MB of ranges, 4 MB of keys, 8 MB of groups, 40 MB of
     /// values), not with the bounds.
     pub fn new(max_bytes: u64) -> FilterCache {
         FilterCache {
@@ -359,7 +405,7 @@ impl FilterCache {
             ranges: kept_whole(max_bytes * 4),
             keys: kept_whole(max_bytes),
             values: kept_whole(max_bytes * 8),
-            groups: kept_whole(max_bytes),
+            groups: kept_whole(max_bytes * 2),
             alive: kept_whole(max_bytes / 4),
             columns_u64: Cache::with_weighter(1_024, 1 << 20, Bytes),
             columns_i64: Cache::with_weighter(1_024, 1 << 20, Bytes),
@@ -503,7 +549,10 @@ impl FilterCache {
         self.groups
             .get_or_insert_with(&(reader.segment_id(), name), || {
                 Ok::<_, std::convert::Infallible>(Arc::new(DocGroups::build(
-                    (0..reader.max_doc()).map(|doc| group_of(keys.get(doc))),
+                    (0..reader.max_doc()).map(|doc| {
+                        let key = keys.get(doc);
+                        (group_of(key), key)
+                    }),
                 )))
             })
             .unwrap_or_else(|never| match never {})
@@ -559,8 +608,10 @@ impl FilterCache {
     }
 }
 
-/// At most this many boundaries of a column are kept as sets (`RangeBits`).
-const RANGE_STEPS: usize = 16;
+/// At most this many boundaries of a column are kept as sets (`RangeBits`): a bit per
+/// document each, and the documents between two of them (a 64th of a segment's) are the ones
+/// looked up one by one, at a cache miss each.
+const RANGE_STEPS: usize = 64;
 
 /// A numeric column's documents by value, for filters of "at most": the documents whose least
 /// value is at most each of a few boundaries (every distinct value when there are few, else
@@ -569,9 +620,12 @@ const RANGE_STEPS: usize = 16;
 pub struct RangeBits {
     /// Ascending, distinct.
     bounds: Vec<i64>,
-    /// Each document's least value (`i64::MAX`: none), for the documents near a limit: read
-    /// here, a value costs a load instead of a column lookup.
-    least: Vec<i64>,
+    /// Every distinct least value of a document, ascending.
+    values: Vec<i64>,
+    /// Each document's least value as its place in `values` (`values.len()`: none), for the
+    /// documents near a limit: read here, a value costs a load instead of a column lookup,
+    /// and as a place in two bytes (when there are few values) the loads mostly hit the cache.
+    least: LeastPlaces,
     /// `at_most[j]`: the documents with a value at most `bounds[j]`.
     at_most: Vec<DocBits>,
 }
@@ -579,7 +633,40 @@ pub struct RangeBits {
 impl Weigh for RangeBits {
     fn bytes(&self) -> u64 {
         self.at_most.iter().map(DocBits::bytes).sum::<u64>()
-            + (self.bounds.len() + self.least.len()) as u64 * 8
+            + (self.bounds.len() + self.values.len()) as u64 * 8
+            + self.least.bytes()
+    }
+}
+
+/// Each document's place in a sorted list of values, in as few bytes as the list needs.
+enum LeastPlaces {
+    Narrow(Vec<u16>),
+    Wide(Vec<u32>),
+}
+
+impl LeastPlaces {
+    fn new(places: impl ExactSizeIterator<Item = u32>, most: u32) -> LeastPlaces {
+        if most <= u32::from(u16::MAX) {
+            LeastPlaces::Narrow(places.map(|p| p as u16).collect())
+        } else {
+            LeastPlaces::Wide(places.collect())
+        }
+    }
+
+    /// Document `doc`'s place (`u32::MAX` past the end).
+    #[inline]
+    fn get(&self, doc: DocId) -> u32 {
+        match self {
+            LeastPlaces::Narrow(p) => p.get(doc as usize).map_or(u32::MAX, |&v| u32::from(v)),
+            LeastPlaces::Wide(p) => p.get(doc as usize).copied().unwrap_or(u32::MAX),
+        }
+    }
+
+    fn bytes(&self) -> u64 {
+        match self {
+            LeastPlaces::Narrow(p) => p.len() as u64 * 2,
+            LeastPlaces::Wide(p) => p.len() as u64 * 4,
+        }
     }
 }
 
@@ -608,9 +695,16 @@ impl RangeBits {
             let (below, rest) = at_most.split_at_mut(j);
             rest[0].union_with(&below[j - 1]);
         }
-        let least = least.into_iter().map(|v| v.unwrap_or(i64::MAX)).collect();
+        let mut values = sorted;
+        values.dedup();
+        let none = values.len() as u32;
+        let places = least
+            .iter()
+            .map(|v| v.map_or(none, |v| values.partition_point(|x| *x < v) as u32));
+        let least = LeastPlaces::new(places, none);
         RangeBits {
             bounds,
+            values,
             least,
             at_most,
         }
@@ -635,12 +729,10 @@ impl RangeBits {
                 None => docs.retain_words(|_, _| 0),
             },
             Some(edge) => {
-                // "Some value at most `hi`" is "the least value at most `hi`".
-                let least = |i: usize, w: u64| {
-                    bits_kept(i, w, |d| {
-                        self.least.get(d as usize).is_some_and(|v| *v <= hi)
-                    })
-                };
+                // "Some value at most `hi`" is "the least value at most `hi`": its place is
+                // before the first value above `hi`.
+                let above = self.values.partition_point(|v| *v <= hi) as u32;
+                let least = |i: usize, w: u64| bits_kept(i, w, |d| self.least.get(d) < above);
                 docs.retain_words(|i, w| {
                     let sure = sure.map_or(0, |s| s.word(i));
                     (w & sure) | least(i, w & edge.word(i) & !sure)
@@ -739,10 +831,18 @@ mod tests {
     }
 
     #[test]
-    fn groups_hold_every_document_once_in_order() {
-        let groups = DocGroups::build([3u32, 1, 3, 0, 1, 3].into_iter());
-        let got: Vec<(u32, Vec<DocId>)> = groups.iter().map(|(g, d)| (g, d.to_vec())).collect();
-        assert_eq!(got, vec![(0, vec![3]), (1, vec![1, 4]), (3, vec![0, 2, 5])]);
+    fn groups_hold_every_document_once_in_order_with_its_value() {
+        let groups = DocGroups::build([3u32, 1, 3, 0, 1, 3].into_iter().zip([9u32, 8, 7, 6, 5, 4]));
+        let got: Vec<(u32, Vec<(DocId, u32)>)> =
+            groups.iter().map(|(g, d)| (g, d.to_vec())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (0, vec![(3, 6)]),
+                (1, vec![(1, 8), (4, 5)]),
+                (3, vec![(0, 9), (2, 7), (5, 4)])
+            ]
+        );
         assert_eq!(DocGroups::build(std::iter::empty()).iter().count(), 0);
     }
 

@@ -469,6 +469,7 @@ fn candidates_walked(
         limit,
         walk,
         fits: Default::default(),
+        floor: Default::default(),
     });
     let searcher = live.reader.searcher();
     let ranked = rank_candidates(&searcher, &question, &live.filters)?;

@@ -14,6 +14,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
+use std::sync::atomic::{AtomicU32, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
@@ -181,6 +182,48 @@ impl TopK {
     }
 }
 
+/// The lowest score the list can still end at, as far as a request's segments know: the
+/// highest of their full lists' worst. A segment's `limit` workers at or above it rank every
+/// worker below it out, whichever segment that worker is in, so each segment stops at it
+/// rather than at its own list's worst (with seven segments, each used to score until its own
+/// twenty were settled). Workers scoring exactly it are still scored: the lower id wins a tie.
+#[derive(Default)]
+pub struct SharedFloor(AtomicU32);
+
+impl SharedFloor {
+    /// 0 is no floor yet (it is the code of a NaN, which no list's worst is).
+    fn code(x: f32) -> u32 {
+        // `total_cmp`'s order as unsigned integers.
+        let bits = x.to_bits();
+        if bits >> 31 == 1 {
+            !bits
+        } else {
+            bits | 0x8000_0000
+        }
+    }
+
+    fn value(code: u32) -> f32 {
+        if code >> 31 == 1 {
+            f32::from_bits(code & 0x7fff_ffff)
+        } else {
+            f32::from_bits(!code)
+        }
+    }
+
+    #[inline]
+    pub fn get(&self) -> Option<f32> {
+        match self.0.load(AtomicOrdering::Relaxed) {
+            0 => None,
+            code => Some(Self::value(code)),
+        }
+    }
+
+    /// A full list's worst is `worst`: the floor is at least that.
+    pub fn raise(&self, worst: f32) {
+        self.0.fetch_max(Self::code(worst), AtomicOrdering::Relaxed);
+    }
+}
+
 /// Per-segment memo of how one side's occupation codes fit the other side's: `fits` holds, for
 /// each code seen, one weighted fit per item of the fixed side (NaN: no fit), computed once
 /// with `Relatedness::link`.
@@ -302,6 +345,8 @@ pub struct CandidateQuestion {
     pub walk: Walk,
     /// What `fits_of` has computed so far (empty at first).
     pub fits: Mutex<HashMap<u32, Arc<[f32]>>>,
+    /// The floor the segments share (none at first).
+    pub floor: SharedFloor,
 }
 
 impl CandidateQuestion {
@@ -535,6 +580,8 @@ struct CandidateSegment {
     memo: FitMemo,
     worker: WorkerColumns,
     top: TopK,
+    /// The worst of this segment's list last given to the shared floor.
+    published: Option<f32>,
 }
 
 impl CandidateSegment {
@@ -555,7 +602,18 @@ impl CandidateSegment {
             rank,
             ids,
             worker: WorkerColumns::default(),
+            published: None,
         })
+    }
+
+    /// The score a worker must reach to enter the list: its own list's worst once full, or the
+    /// floor the segments share, whichever is higher.
+    #[inline]
+    fn threshold(&self) -> Option<f32> {
+        match (self.top.threshold(), self.q.floor.get()) {
+            (Some(own), Some(shared)) => Some(own.max(shared)),
+            (own, shared) => own.or(shared),
+        }
     }
 
     /// A worker's bound key: the title words its query score counts and its `rank_bound`
@@ -623,14 +681,24 @@ impl CandidateSegment {
             }
         }
         debug_assert!(best.is_some(), "an admitted worker without a fitting trade");
-        if let Some(total) = best {
-            let ids = &self.ids;
-            self.top.offer(
-                total,
-                || ids.first(doc).unwrap_or(i64::MAX),
-                DocAddress::new(self.segment, doc),
-                score,
-            );
+        let Some(total) = best else {
+            return;
+        };
+        if self.q.floor.get().is_some_and(|floor| total < floor) {
+            return;
+        }
+        let ids = &self.ids;
+        self.top.offer(
+            total,
+            || ids.first(doc).unwrap_or(i64::MAX),
+            DocAddress::new(self.segment, doc),
+            score,
+        );
+        if let Some(worst) = self.top.threshold() {
+            if self.published.is_none_or(|p| worst > p) {
+                self.q.floor.raise(worst);
+                self.published = Some(worst);
+            }
         }
     }
 }

@@ -109,3 +109,24 @@ fn the_heap_keeps_the_best_and_breaks_ties_on_the_lower_id() {
     let kept: Vec<(f32, i64)> = kept.iter().map(|r| (r.total, r.id)).collect();
     assert_eq!(kept, vec![(7.0, 4), (7.0, 8), (5.0, 2)]);
 }
+
+#[test]
+fn the_shared_floor_only_rises_and_keeps_each_score_exactly() {
+    let floor = SharedFloor::default();
+    assert_eq!(floor.get(), None);
+    let scores = [-3.5f32, -0.0, 0.0, 1e-30, 0.25, 7.0, 41.75];
+    for (i, a) in scores.iter().enumerate() {
+        assert_eq!(
+            SharedFloor::value(SharedFloor::code(*a)).to_bits(),
+            a.to_bits()
+        );
+        for b in &scores[i + 1..] {
+            assert!(SharedFloor::code(*a) < SharedFloor::code(*b), "{a} {b}");
+        }
+    }
+    floor.raise(0.25);
+    floor.raise(-3.5);
+    assert_eq!(floor.get(), Some(0.25));
+    floor.raise(7.0);
+    assert_eq!(floor.get(), Some(7.0));
+}

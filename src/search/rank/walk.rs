@@ -52,10 +52,17 @@ impl Passing<'_> {
     }
 
     /// Whether a worker of bound key `key` could still enter `seg`'s list: its bucket's
-    /// bound tightened by its own best trade level and tie-breakers (its `worker_key`).
+    /// bound tightened by its own best trade level and tie-breakers (`tie`, its `worker_key`).
     #[inline]
-    fn may_enter(&self, seg: &CandidateSegment, doc: DocId, key: usize, equity: f32) -> bool {
-        let Some(threshold) = seg.top.threshold() else {
+    fn may_enter(
+        &self,
+        seg: &CandidateSegment,
+        doc: DocId,
+        key: usize,
+        equity: f32,
+        tie: u32,
+    ) -> bool {
+        let Some(threshold) = seg.threshold() else {
             return true;
         };
         let fit = self
@@ -63,13 +70,15 @@ impl Passing<'_> {
             .iter()
             .find(|(_, bits)| bits.contains(doc))
             .map_or(seg.best_fit, |(fit, _)| *fit);
-        seg.own_bound(key, equity, fit, self.keys.get(doc)) >= threshold
+        seg.own_bound(key, equity, fit, tie) >= threshold
     }
 
     /// Offers a passing worker whose walk unit (bucket or group) bounds it by `bound`: scored
     /// when it may still enter, skipped when its own bound says not, and the walk stopped
-    /// when `bound` itself no longer can (units come best bound first).
+    /// when `bound` itself no longer can (units come best bound first). `tie` is the worker's
+    /// `worker_key`, passed in by walks that have read it already.
     #[inline]
+    #[allow(clippy::too_many_arguments)]
     fn offer(
         &self,
         seg: &mut CandidateSegment,
@@ -78,17 +87,57 @@ impl Passing<'_> {
         key: usize,
         equity: f32,
         bound: f32,
+        tie: u32,
     ) -> Offered {
-        if seg.top.threshold().is_some_and(|t| bound < t) {
+        if seg.threshold().is_some_and(|t| bound < t) {
             return Offered::Stop;
         }
-        if !self.may_enter(seg, doc, key, equity) {
+        if !self.may_enter(seg, doc, key, equity, tie) {
             return Offered::Skipped;
         }
         debug_assert_eq!(seg.key(doc, score), key);
         seg.rank(doc, score);
         Offered::Scored
     }
+}
+
+/// How far ahead of its turn a worker's rank values are asked from memory (where they are, twice
+/// as far ahead): the walks meet their workers scattered over the segment.
+const AHEAD: usize = 8;
+/// Passing workers of a group gathered before they are offered (so their values can be asked
+/// ahead).
+const GATHERED: usize = 64;
+
+/// Offers a walk unit's passing workers (document, query score, `worker_key`), each bounded by
+/// `bound`, of `rank_bound` value `value` and equity factor `equity` at most, in order, asking
+/// for each one's rank values ahead of its turn. Counts those scored in `scored`; false when
+/// the walk must stop.
+#[allow(clippy::too_many_arguments)]
+fn offer_unit(
+    seg: &mut CandidateSegment,
+    passing: &Passing,
+    workers: &[(DocId, Score, u32)],
+    value: usize,
+    equity: f32,
+    bound: f32,
+    scored: &mut usize,
+) -> bool {
+    let words = seg.q.words;
+    for (i, &(doc, score, tie)) in workers.iter().enumerate() {
+        if let Some(&(ahead, _, _)) = workers.get(i + 2 * AHEAD) {
+            seg.rank.prefetch_start(ahead);
+        }
+        if let Some(&(ahead, _, _)) = workers.get(i + AHEAD) {
+            seg.rank.prefetch_values(ahead);
+        }
+        let key = words.found(score).min(TITLE_WORDS_COUNTED) * 16 + value;
+        match passing.offer(seg, doc, score, key, equity, bound, tie) {
+            Offered::Stop => return false,
+            Offered::Skipped => {}
+            Offered::Scored => *scored += 1,
+        }
+    }
+    true
 }
 
 /// What [`Passing::offer`] did with a worker.
@@ -108,8 +157,15 @@ pub(super) fn walk_buckets(seg: &mut CandidateSegment, passing: &Passing, passed
     // Up to 256 equity values: a slot per value seen, `None` until then.
     let mut equity_slot: [Option<usize>; 256] = [None; 256];
     let mut equities: Vec<u32> = Vec::new();
-    let mut found: Vec<(DocId, Score, u32)> = Vec::with_capacity(passed);
+    // Each passing worker's key is read here, in document order, and carried along: read
+    // again in bucket order it missed the cache for most of the walk's time.
+    let mut found: Vec<(DocId, Score, u32, u32)> = Vec::with_capacity(passed);
+    // The passing workers are few and far between: their keys are asked ahead.
+    let mut ahead = passing.admitted.iter().skip(2 * AHEAD);
     for doc in passing.admitted.iter() {
+        if let Some(later) = ahead.next() {
+            passing.keys.prefetch(later);
+        }
         let score = passing.score(&q, doc);
         let key = passing.keys.get(doc);
         let equity = (key >> EQUITY_SHIFT) as usize & 0xff;
@@ -122,21 +178,21 @@ pub(super) fn walk_buckets(seg: &mut CandidateSegment, passing: &Passing, passed
             (key >> BOUND_SHIFT) & 0b1111,
             slot,
         );
-        found.push((doc, score, bucket));
+        found.push((doc, score, key, bucket));
     }
     let buckets = equities.len() * BUCKETS_PER_EQUITY;
     let mut starts = vec![0u32; buckets + 1];
-    for (_, _, bucket) in &found {
+    for (_, _, _, bucket) in &found {
         starts[*bucket as usize + 1] += 1;
     }
     for b in 0..buckets {
         starts[b + 1] += starts[b];
     }
-    let mut laid_out = vec![(0 as DocId, 0.0 as Score); found.len()];
+    let mut laid_out: Vec<(DocId, Score, u32)> = vec![(0, 0.0, 0); found.len()];
     let mut next = starts.clone();
-    for (doc, score, bucket) in found {
+    for (doc, score, key, bucket) in found {
         let at = &mut next[bucket as usize];
-        laid_out[*at as usize] = (doc, score);
+        laid_out[*at as usize] = (doc, score, key);
         *at += 1;
     }
     // Each bucket holding someone, with the most any of its workers can score, best first.
@@ -150,13 +206,10 @@ pub(super) fn walk_buckets(seg: &mut CandidateSegment, passing: &Passing, passed
         .collect();
     order.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut scored = 0;
-    'buckets: for (bound, key, equity, b) in order {
-        for &(doc, score) in &laid_out[starts[b] as usize..starts[b + 1] as usize] {
-            match passing.offer(seg, doc, score, key, equity, bound) {
-                Offered::Stop => break 'buckets,
-                Offered::Skipped => {}
-                Offered::Scored => scored += 1,
-            }
+    for (bound, key, equity, b) in order {
+        let workers = &laid_out[starts[b] as usize..starts[b + 1] as usize];
+        if !offer_unit(seg, passing, workers, key % 16, equity, bound, &mut scored) {
+            break;
         }
     }
     scored
@@ -178,7 +231,9 @@ pub(super) fn walk_groups(
         .filter(|w| !w.is_empty())
         .count()
         .min(TITLE_WORDS_COUNTED);
-    let mut order: Vec<(f32, usize, f32, &[DocId])> = groups
+    // Each group: its bound, `rank_bound` value, equity bound and workers (with their keys).
+    type Unit<'g> = (f32, usize, f32, &'g [(DocId, u32)]);
+    let mut order: Vec<Unit> = groups
         .iter()
         .map(|(group, docs)| {
             let value = (group & 0b1111) as usize;
@@ -193,21 +248,22 @@ pub(super) fn walk_groups(
         .collect();
     order.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut scored = 0;
+    let mut gathered: Vec<(DocId, Score, u32)> = Vec::with_capacity(GATHERED);
     'groups: for (bound, value, equity, docs) in order {
-        if seg.top.threshold().is_some_and(|t| bound < t) {
+        if seg.threshold().is_some_and(|t| bound < t) {
             // Not one of its documents need be read.
             break;
         }
-        for &doc in docs {
-            if !passing.admitted.contains(doc) {
-                continue;
-            }
-            let score = passing.score(&q, doc);
-            let key = q.words.found(score).min(TITLE_WORDS_COUNTED) * 16 + value;
-            match passing.offer(seg, doc, score, key, equity, bound) {
-                Offered::Stop => break 'groups,
-                Offered::Skipped => {}
-                Offered::Scored => scored += 1,
+        for chunk in docs.chunks(GATHERED * 4) {
+            gathered.clear();
+            gathered.extend(
+                chunk
+                    .iter()
+                    .filter(|(doc, _)| passing.admitted.contains(*doc))
+                    .map(|&(doc, tie)| (doc, passing.score(&q, doc), tie)),
+            );
+            if !offer_unit(seg, passing, &gathered, value, equity, bound, &mut scored) {
+                break 'groups;
             }
         }
     }
