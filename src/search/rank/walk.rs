@@ -104,9 +104,9 @@ impl Passing<'_> {
 /// How far ahead of its turn a worker's rank values are asked from memory (where they are, twice
 /// as far ahead): the walks meet their workers scattered over the segment.
 const AHEAD: usize = 8;
-/// Passing workers of a group gathered before they are offered (so their values can be asked
-/// ahead).
-const GATHERED: usize = 64;
+/// A group's documents are looked at this many at a time, the passing ones among them gathered
+/// before they are offered (so their values can be asked ahead).
+const GATHERED_FROM: usize = 256;
 
 /// Offers a walk unit's passing workers (document, query score, `worker_key`), each bounded by
 /// `bound`, of `rank_bound` value `value` and equity factor `equity` at most, in order, asking
@@ -248,13 +248,13 @@ pub(super) fn walk_groups(
         .collect();
     order.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut scored = 0;
-    let mut gathered: Vec<(DocId, Score, u32)> = Vec::with_capacity(GATHERED);
+    let mut gathered: Vec<(DocId, Score, u32)> = Vec::with_capacity(GATHERED_FROM);
     'groups: for (bound, value, equity, docs) in order {
         if seg.threshold().is_some_and(|t| bound < t) {
             // Not one of its documents need be read.
             break;
         }
-        for chunk in docs.chunks(GATHERED * 4) {
+        for chunk in docs.chunks(GATHERED_FROM) {
             gathered.clear();
             gathered.extend(
                 chunk
