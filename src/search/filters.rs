@@ -677,14 +677,17 @@ impl RangeBits {
             .collect();
         let mut sorted: Vec<i64> = least.iter().flatten().copied().collect();
         sorted.sort_unstable();
-        let mut bounds = sorted.clone();
-        bounds.dedup();
-        if bounds.len() > RANGE_STEPS {
-            bounds = (1..=RANGE_STEPS)
+        let mut values = sorted.clone();
+        values.dedup();
+        let bounds = if values.len() > RANGE_STEPS {
+            let mut quantiles: Vec<i64> = (1..=RANGE_STEPS)
                 .map(|k| sorted[sorted.len() * k / RANGE_STEPS - 1])
                 .collect();
-            bounds.dedup();
-        }
+            quantiles.dedup();
+            quantiles
+        } else {
+            values.clone()
+        };
         let mut at_most = vec![DocBits::empty(max_doc); bounds.len()];
         for (doc, value) in least.iter().enumerate() {
             if let Some(v) = value {
@@ -695,8 +698,6 @@ impl RangeBits {
             let (below, rest) = at_most.split_at_mut(j);
             rest[0].union_with(&below[j - 1]);
         }
-        let mut values = sorted;
-        values.dedup();
         let none = values.len() as u32;
         let places = least
             .iter()

@@ -185,8 +185,8 @@ impl TopK {
 /// The lowest score the list can still end at, as far as a request's segments know: the
 /// highest of their full lists' worst. A segment's `limit` workers at or above it rank every
 /// worker below it out, whichever segment that worker is in, so each segment stops at it
-/// rather than at its own list's worst (with seven segments, each used to score until its own
-/// twenty were settled). Workers scoring exactly it are still scored: the lower id wins a tie.
+/// rather than at its own list's worst (each segment used to score until its own `limit` were
+/// settled). Workers scoring exactly it are still scored: the lower id wins a tie.
 #[derive(Default)]
 pub struct SharedFloor(AtomicU32);
 
