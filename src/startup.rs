@@ -61,7 +61,10 @@ impl Application {
         let search = crate::search::SearchService::start(
             settings.index_dir.clone(),
             db_config.clone(),
-            settings.search_max_concurrency,
+            crate::search::SearchLimits::new(
+                settings.search_max_concurrency,
+                settings.search_threads,
+            ),
             settings.result_cache_items,
             settings.weights,
         )

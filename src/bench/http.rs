@@ -2,7 +2,7 @@
 //! server `serve` runs (`Application`) listens on a local port inside this process and wrk
 //! (Debian's `wrk` package) drives it: candidates for one of 1,000 open openings at random per
 //! request (an administrator's token), matches for one of 20 worker accounts at random, and the
-//! typical free-text queries. Tokens are minted with the server's own key for real accounts,
+//! typical free-text queries, each measured after a short warm-up at the same load. Tokens are minted with the server's own key for real accounts,
 //! since the load under test is searching, not logging in. Two rounds: the result cache off
 //! (every request searches), then on after every path was asked once (warmed).
 
@@ -63,6 +63,8 @@ pub struct HttpReport {
 const ADMIN_PHONE: &str = "13700000000";
 const NO_PASSWORD: &str = "!bench-account-no-login";
 const WORKER_ACCOUNTS: i64 = 20;
+/// Seconds of the same load run before each measured one (see `load`).
+const WARM_UP_SECS: u64 = 2;
 
 pub async fn load(
     settings: &Settings,
@@ -163,6 +165,10 @@ pub async fn load(
             }
             let script = dir.path().join("load.lua");
             std::fs::write(&script, load_script(&paths, tokens, opts.seed))?;
+            // The same load for a moment first, not counted: a server just started opens its
+            // pool's connections and pages its index in under the first wave of requests, which
+            // is start-up, not the steady state these figures describe.
+            wrk(&base, &script, opts.threads, opts.connections, WARM_UP_SECS).await?;
             let result = wrk(&base, &script, opts.threads, opts.connections, opts.secs).await?;
             eprintln!(
                 "bench http: {endpoint}, cache {cache}: {:.0} requests/s",
@@ -429,9 +435,9 @@ impl HttpReport {
 
 pub fn markdown(r: &HttpReport, opts: &HttpOptions) -> String {
     let mut out = format!(
-        "Over HTTP: wrk -t{} -c{} -d{}s, {} openings, {} worker accounts; `serve`'s app in this \
-         process on 127.0.0.1.\n\n",
-        opts.threads, opts.connections, opts.secs, r.openings, r.workers
+        "Over HTTP: wrk -t{} -c{} -d{}s after {} s of the same load not counted, {} openings, {} \
+         worker accounts; `serve`'s app in this process on 127.0.0.1.\n\n",
+        opts.threads, opts.connections, opts.secs, WARM_UP_SECS, r.openings, r.workers
     );
     out.push_str(
         "| endpoint | result cache | requests | requests/s | p50 ms | p90 ms | p99 ms | non-2xx |\n",

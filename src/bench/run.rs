@@ -22,6 +22,7 @@ use labormatch::search::documents::{self, OpeningDoc, WorkerDoc};
 use labormatch::search::index::{self, LiveIndex};
 use labormatch::search::matcher::{self, Ranking, SearchFilters};
 use labormatch::search::profile::OpeningProfile;
+use labormatch::search::Segments;
 
 pub struct BenchOptions {
     pub queries: usize,
@@ -383,7 +384,7 @@ pub async fn bench(
 
     // Warm up: the first touches fault the index files into the page cache.
     for o in openings.iter().take(20) {
-        matcher::candidates(&live, o, None, today, &ranking, 20)?;
+        matcher::candidates(&live, o, None, today, &ranking, 20, Segments::Spread)?;
     }
     for w in &warmup {
         matcher::matches_for_worker(&live, w, today, &ranking, 20)?;
@@ -403,7 +404,9 @@ pub async fn bench(
     let mut cand = Vec::new();
     let mut cand_raw = Vec::new();
     for o in &openings {
-        let (d, r) = time(|| matcher::candidates(&live, o, None, today, &ranking, 20));
+        // Spread: one request at a time, as a lone request on idle cores is searched.
+        let (d, r) =
+            time(|| matcher::candidates(&live, o, None, today, &ranking, 20, Segments::Spread));
         let r = r?;
         found += r.items.len();
         passed += r.passed_filters;
@@ -599,7 +602,7 @@ async fn write_to_visible(
     let service = labormatch::search::SearchService::start(
         index_dir.to_path_buf(),
         config.clone(),
-        4,
+        labormatch::search::SearchLimits::new(4, 0),
         0,
         MatchWeights::default(),
     )

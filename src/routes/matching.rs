@@ -185,8 +185,17 @@ pub async fn candidate_list(
             move |live| {
                 // The title may name the trade more precisely than the codes chosen.
                 matcher::prepare_opening(live, &mut doc, &*suggester, &ranking.related);
-                matcher::candidates(live, &doc, scope.as_deref(), today, &ranking, limit)
-                    .map(|c| (c, doc))
+                let segments = live.segments;
+                matcher::candidates(
+                    live,
+                    &doc,
+                    scope.as_deref(),
+                    today,
+                    &ranking,
+                    limit,
+                    segments,
+                )
+                .map(|c| (c, doc))
             },
         )
         .await?

@@ -36,6 +36,7 @@ use super::relatedness::{group_prefix, Relatedness, MIN_FIT, UNIT_GROUP_FIT, WOR
 use super::schema::{day_number, Fields};
 use super::score::{equity_factor, merged_skills, SkillInputs};
 use super::title_trade::ReadsTrade;
+use super::Segments;
 use crate::domain::{OccupationCode, RegionCode};
 
 pub use super::score::{Explanation, Names, Ranking};
@@ -425,12 +426,23 @@ pub fn candidates(
     today: NaiveDate,
     ranking: &Arc<Ranking>,
     limit: usize,
+    segments: Segments,
 ) -> tantivy::Result<Candidates> {
-    candidates_walked(live, o, home_scope, today, ranking, limit, Walk::ByDensity)
+    candidates_walked(
+        live,
+        o,
+        home_scope,
+        today,
+        ranking,
+        limit,
+        Walk::ByDensity,
+        segments,
+    )
 }
 
-/// [`candidates`], each segment walked as `walk` says (the answer is the same whichever; the
-/// tests run each).
+/// [`candidates`], each segment walked as `walk` says (the answer is the same whichever, and
+/// however the segments are searched; the tests run each).
+#[allow(clippy::too_many_arguments)]
 fn candidates_walked(
     live: &LiveIndex,
     o: &OpeningDoc,
@@ -439,6 +451,7 @@ fn candidates_walked(
     ranking: &Arc<Ranking>,
     limit: usize,
     walk: Walk,
+    segments: Segments,
 ) -> tantivy::Result<Candidates> {
     let f = &live.fields;
     if o.deadline < today {
@@ -472,7 +485,7 @@ fn candidates_walked(
         floor: Default::default(),
     });
     let searcher = live.reader.searcher();
-    let ranked = rank_candidates(&searcher, &question, &live.filters)?;
+    let ranked = rank_candidates(&searcher, &question, &live.filters, segments)?;
     let top = ranked.top;
     // The words found, for the answers only: from the query's score, or looked up again.
     let looked_up = match words {

@@ -56,10 +56,76 @@ pub fn shared_suggester() -> anyhow::Result<Arc<OccupationSuggester>> {
     Ok(SUGGESTER.get_or_init(|| built).clone())
 }
 
+/// How one search's segments are searched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Segments {
+    /// Spread over the index's search threads: a lone search ends sooner on idle cores.
+    Spread,
+    /// One after another on the calling thread. When every core already has a search of its
+    /// own, handing segments to the (busy) search threads only adds wake-ups and waiting, and
+    /// in turn each segment starts from the floor the earlier ones raised (fewer scored).
+    InTurn,
+}
+
+impl Segments {
+    pub fn executor(self, searcher: &tantivy::Searcher) -> &tantivy::Executor {
+        static IN_TURN: tantivy::Executor = tantivy::Executor::SingleThread;
+        match self {
+            Segments::Spread => searcher.index().search_executor(),
+            Segments::InTurn => &IN_TURN,
+        }
+    }
+}
+
+/// A search's turn (see `SearchService::run`): the live index, and how to search its
+/// segments given what else was running when the turn began.
+pub struct Turn {
+    live: Arc<LiveIndex>,
+    pub segments: Segments,
+}
+
+impl std::ops::Deref for Turn {
+    type Target = LiveIndex;
+    fn deref(&self) -> &LiveIndex {
+        &self.live
+    }
+}
+
+/// How many searches may run at once, and how many may be admitted (running or waiting their
+/// turn) before the service answers 503. A search is CPU work from start to end, so more of
+/// them running than there are cores only time-slices them: each takes longer, their working
+/// sets evict each other from the caches, and under load the slowest answers wait behind every
+/// other one. Waiting in a first-come queue for one of a few turns keeps the cores as busy and
+/// every answer's wait near the queue's length times one search.
+#[derive(Clone)]
+pub struct SearchLimits {
+    admitted: Arc<tokio::sync::Semaphore>,
+    running: Arc<tokio::sync::Semaphore>,
+}
+
+impl SearchLimits {
+    /// `running` 0 means one per core; neither is below 1, and `running` is at most `admitted`.
+    pub fn new(admitted: usize, running: usize) -> SearchLimits {
+        let admitted = admitted.max(1);
+        let running = match running {
+            0 => std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+            n => n,
+        }
+        .clamp(1, admitted);
+        SearchLimits {
+            admitted: Arc::new(tokio::sync::Semaphore::new(admitted)),
+            // tokio's semaphore hands permits out in the order they were asked for.
+            running: Arc::new(tokio::sync::Semaphore::new(running)),
+        }
+    }
+}
+
 pub struct SearchService {
     shared: Arc<Shared>,
     indexer: Mutex<Option<IndexerHandle>>,
-    permits: Arc<tokio::sync::Semaphore>,
+    limits: SearchLimits,
     /// Weights, occupation names and the relatedness table.
     pub ranking: Arc<Ranking>,
     pub suggester: Arc<OccupationSuggester>,
@@ -81,7 +147,7 @@ impl SearchService {
     pub async fn start(
         dir: std::path::PathBuf,
         db: tokio_postgres::Config,
-        max_concurrency: usize,
+        limits: SearchLimits,
         result_cache_items: usize,
         weights: crate::config::MatchWeights,
     ) -> anyhow::Result<SearchService> {
@@ -99,7 +165,7 @@ impl SearchService {
         Ok(SearchService {
             shared,
             indexer: Mutex::new(Some(handle)),
-            permits: Arc::new(tokio::sync::Semaphore::new(max_concurrency.max(1))),
+            limits,
             ranking: Arc::new(ranking),
             suggester,
             candidate_cache: Arc::new(ResultCache::new(result_cache_items)),
@@ -107,21 +173,36 @@ impl SearchService {
         })
     }
 
-    /// Runs `f` on the blocking pool against the live index. Too many at once → 503.
+    /// Runs `f` on the blocking pool against the live index, in turn (see `SearchLimits`).
+    /// Too many waiting or running → 503.
     pub async fn run<F, R>(&self, f: F) -> ApiResult<R>
     where
-        F: FnOnce(&LiveIndex) -> R + Send + 'static,
+        F: FnOnce(&Turn) -> R + Send + 'static,
         R: Send + 'static,
     {
-        let permit = self
-            .permits
+        let admitted = self
+            .limits
+            .admitted
             .clone()
             .try_acquire_owned()
             .map_err(|_| ApiError::new(ErrorCode::Overloaded).retry_after(1))?;
+        let turn = self
+            .limits
+            .running
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(ApiError::internal)?;
+        // A core without a search of its own when this one starts: it may take segments.
+        let segments = if self.limits.running.available_permits() > 0 {
+            Segments::Spread
+        } else {
+            Segments::InTurn
+        };
         let live = self.shared.live();
         let out = crate::telemetry::spawn_blocking_with_span(move || {
-            let _permit = permit;
-            f(&live)
+            let _permits = (admitted, turn);
+            f(&Turn { live, segments })
         })
         .await
         .map_err(ApiError::internal)?;
@@ -138,7 +219,7 @@ impl SearchService {
         f: F,
     ) -> ApiResult<Result<Arc<V>, E>>
     where
-        F: FnOnce(&LiveIndex) -> Result<V, E> + Send + 'static,
+        F: FnOnce(&Turn) -> Result<V, E> + Send + 'static,
         V: Send + Sync + 'static,
         E: Send + 'static,
     {

@@ -29,6 +29,7 @@ use super::score::{
     experience_step, recency, score_bound, score_bound_with, score_match, Ranking, SkillInputs,
     TieBounds, TITLE_WORDS_COUNTED,
 };
+use super::Segments;
 use crate::domain::requirements::Requirements;
 
 mod walk;
@@ -399,8 +400,7 @@ fn merge(fruits: Vec<(usize, Vec<Ranked>)>, limit: usize) -> (usize, Vec<Ranked>
     (passed, all)
 }
 
-/// Ranks the candidates of one opening over every segment, in parallel on the searcher's
-/// executor: the workers that pass every one of `q.filters` (all as bitsets from `cache`, the
+/// Ranks the candidates of one opening over every segment, as `segments` says: the workers that pass every one of `q.filters` (all as bitsets from `cache`, the
 /// ranges looked up per document only near their limit) are counted, then scored best bound
 /// first until no remaining worker's bound can enter the list. The list is the same as scoring every worker
 /// that passes (`TopK` keeps a total order, whatever order it is offered in); what the order
@@ -409,8 +409,9 @@ pub fn rank_candidates(
     searcher: &Searcher,
     q: &Arc<CandidateQuestion>,
     cache: &FilterCache,
+    segments: Segments,
 ) -> tantivy::Result<RankedCandidates> {
-    let fruits = searcher.index().search_executor().map(
+    let fruits = segments.executor(searcher).map(
         |(ord, reader)| rank_segment(ord as SegmentOrdinal, reader, q, cache),
         searcher.segment_readers().iter().enumerate(),
     )?;

@@ -585,18 +585,19 @@ async fn a_cached_candidate_list_never_hides_a_change() {
 }
 
 #[tokio::test]
-async fn searches_beyond_the_limit_are_refused_with_503_and_retry_after() {
+async fn searches_wait_their_turn_and_beyond_the_limit_are_refused_with_503_and_retry_after() {
     use actix_web::ResponseError;
     use labormatch::error::ErrorCode;
-    use labormatch::search::SearchService;
+    use labormatch::search::{SearchLimits, SearchService};
 
     let app = spawn_app().await;
     let index = tempfile::tempdir().unwrap();
-    // One search at a time, on the test's own database and a private index.
+    // One search running at a time and one more waiting, on the test's own database and a
+    // private index.
     let search = SearchService::start(
         index.path().to_path_buf(),
         app.db_config.clone(),
-        1,
+        SearchLimits::new(2, 1),
         0,
         Default::default(),
     )
@@ -605,25 +606,41 @@ async fn searches_beyond_the_limit_are_refused_with_503_and_retry_after() {
     let (started_tx, started_rx) = tokio::sync::oneshot::channel();
     let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
     let search = std::sync::Arc::new(search);
-    let running = {
-        let search = search.clone();
+    let finished = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let first = {
+        let (search, finished) = (search.clone(), finished.clone());
         tokio::spawn(async move {
             search
                 .run(move |_| {
                     let _ = started_tx.send(());
                     let _ = release_rx.recv();
+                    finished.lock().unwrap().push("first");
                 })
                 .await
         })
     };
     started_rx.await.unwrap();
+    let second = {
+        let (search, finished) = (search.clone(), finished.clone());
+        tokio::spawn(async move {
+            search
+                .run(move |_| finished.lock().unwrap().push("second"))
+                .await
+        })
+    };
+    // The second is admitted and waits for the running one's turn to end.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(finished.lock().unwrap().is_empty());
+    assert!(!second.is_finished());
     let refused = search.run(|_| ()).await.unwrap_err();
     assert_eq!(refused.code, ErrorCode::Overloaded);
     assert_eq!(refused.status_code().as_u16(), 503);
     let response = refused.error_response();
     assert_eq!(response.headers().get("retry-after").unwrap(), "1");
     release_tx.send(()).unwrap();
-    running.await.unwrap().unwrap();
-    // The permit is back: the next search runs.
+    first.await.unwrap().unwrap();
+    second.await.unwrap().unwrap();
+    assert_eq!(*finished.lock().unwrap(), ["first", "second"]);
+    // Both permits are back: the next search runs.
     search.run(|_| ()).await.unwrap();
 }

@@ -59,7 +59,7 @@ fn opening(title: &str) -> OpeningDoc {
 }
 
 fn ranked(live: &LiveIndex, o: &OpeningDoc) -> Candidates {
-    candidates(live, o, None, today(), &ranking(), 500).unwrap()
+    candidates(live, o, None, today(), &ranking(), 500, Segments::Spread).unwrap()
 }
 
 #[test]
@@ -75,7 +75,7 @@ fn every_worker_that_passes_is_ranked_and_only_limit_are_answered() {
     let all = ranked(&live, &o);
     assert_eq!(all.passed_filters, 451);
     assert_eq!(all.items.len(), 451);
-    let top = candidates(&live, &o, None, today(), &ranking(), 5).unwrap();
+    let top = candidates(&live, &o, None, today(), &ranking(), 5, Segments::Spread).unwrap();
     assert_eq!(top.passed_filters, 451);
     let ids: Vec<i64> = top.items.iter().map(|c| c.worker_id).collect();
     let expected: Vec<i64> = all.items.iter().take(5).map(|c| c.worker_id).collect();
@@ -253,21 +253,24 @@ fn one_pass_ranks_exactly_as_scoring_every_pair() {
         let passed = expected.len();
         assert!(passed > 50, "{}: {passed} pass", o.title);
         for walk in [Walk::Buckets, Walk::Groups, Walk::ByDensity] {
-            for limit in [1, 7, 20, 100] {
-                let got =
-                    candidates_walked(&live, o, None, today(), &ranking, limit, walk).unwrap();
-                let got: Vec<(f32, i64)> =
-                    got.items.iter().map(|c| (c.score, c.worker_id)).collect();
-                assert_eq!(
-                    got,
-                    expected[..limit.min(passed)],
-                    "{} limit {limit} {walk:?}",
-                    o.title
-                );
+            for segments in [Segments::Spread, Segments::InTurn] {
+                for limit in [1, 7, 20, 100] {
+                    let got =
+                        candidates_walked(&live, o, None, today(), &ranking, limit, walk, segments)
+                            .unwrap();
+                    let got: Vec<(f32, i64)> =
+                        got.items.iter().map(|c| (c.score, c.worker_id)).collect();
+                    assert_eq!(
+                        got,
+                        expected[..limit.min(passed)],
+                        "{} limit {limit} {walk:?} {segments:?}",
+                        o.title
+                    );
+                }
             }
         }
         assert_eq!(
-            candidates(&live, o, None, today(), &ranking, 20)
+            candidates(&live, o, None, today(), &ranking, 20, Segments::Spread)
                 .unwrap()
                 .passed_filters,
             passed
@@ -337,8 +340,14 @@ fn segments_and_deletions_count_and_rank_as_the_engine_and_every_pair_do() {
             let query = candidate_query(&f, o, &profile, None, &ranking.related);
             let engine = searcher.search(&query, &tantivy::collector::Count).unwrap();
             // Twice: the second answers from the filters kept by the first.
-            for walk in [Walk::Groups, Walk::Buckets, Walk::Groups, Walk::Buckets] {
-                let got = candidates_walked(&live, o, None, today(), &ranking, 20, walk).unwrap();
+            for (walk, segments) in [
+                (Walk::Groups, Segments::Spread),
+                (Walk::Buckets, Segments::InTurn),
+                (Walk::Groups, Segments::InTurn),
+                (Walk::Buckets, Segments::Spread),
+            ] {
+                let got = candidates_walked(&live, o, None, today(), &ranking, 20, walk, segments)
+                    .unwrap();
                 assert_eq!(got.passed_filters, expected.len(), "{}", o.title);
                 assert_eq!(got.passed_filters, engine, "{}", o.title);
                 let got: Vec<(f32, i64)> =
