@@ -48,8 +48,9 @@ pub struct Settings {
     pub claim_code_ttl: Duration,
     /// Searches admitted at once (running or waiting their turn) before 503.
     pub search_max_concurrency: usize,
-    /// Searches running at once (0: one per core); the rest wait in arrival order.
-    pub search_threads: usize,
+    /// Searches running at once (0: one per core, at most `search_max_concurrency`); the rest
+    /// wait in arrival order. Not a thread count: the index's search threads are one per core.
+    pub search_max_running: usize,
     /// Ranked items (candidates, matches) kept by each result cache; 0 turns caching off.
     pub result_cache_items: usize,
     pub read_your_writes_wait: Duration,
@@ -245,7 +246,7 @@ impl Settings {
                 24 * 3600 * parse_var::<u64>("LABORMATCH_CLAIM_CODE_DAYS", 30)?,
             ),
             search_max_concurrency: parse_var("LABORMATCH_SEARCH_MAX_CONCURRENCY", 64)?,
-            search_threads: parse_var("LABORMATCH_SEARCH_THREADS", 0)?,
+            search_max_running: parse_var("LABORMATCH_SEARCH_MAX_RUNNING", 0)?,
             result_cache_items: parse_var("LABORMATCH_RESULT_CACHE_ITEMS", 50_000)?,
             read_your_writes_wait: millis_var("LABORMATCH_READ_YOUR_WRITES_WAIT_MS", 3_000)?,
             request_head_timeout: millis_var("LABORMATCH_REQUEST_HEAD_TIMEOUT_MS", 10_000)?,

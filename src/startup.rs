@@ -63,7 +63,7 @@ impl Application {
             db_config.clone(),
             crate::search::SearchLimits::new(
                 settings.search_max_concurrency,
-                settings.search_threads,
+                settings.search_max_running,
             ),
             settings.result_cache_items,
             settings.weights,

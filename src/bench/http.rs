@@ -2,9 +2,10 @@
 //! server `serve` runs (`Application`) listens on a local port inside this process and wrk
 //! (Debian's `wrk` package) drives it: candidates for one of 1,000 open openings at random per
 //! request (an administrator's token), matches for one of 20 worker accounts at random, and the
-//! typical free-text queries, each measured after a short warm-up at the same load. Tokens are minted with the server's own key for real accounts,
-//! since the load under test is searching, not logging in. Two rounds: the result cache off
-//! (every request searches), then on after every path was asked once (warmed).
+//! typical free-text queries, each measured after a short warm-up at the same load (its own
+//! random order). Tokens are minted with the server's own key for real accounts, since the load
+//! under test is searching, not logging in. Two rounds: the result cache off (every request
+//! searches), then on after every path was asked once (warmed).
 
 use std::path::Path;
 
@@ -163,12 +164,24 @@ pub async fn load(
                     }
                 }
             }
+            // The same load for a moment first, in another order, not counted: a server just
+            // started opens its pool's connections and pages its index in under the first wave
+            // of requests, which is start-up, not the steady state these figures describe.
+            let warm_up = dir.path().join("warm-up.lua");
+            std::fs::write(
+                &warm_up,
+                load_script(&paths, tokens, opts.seed.wrapping_add(1)),
+            )?;
+            wrk(
+                &base,
+                &warm_up,
+                opts.threads,
+                opts.connections,
+                WARM_UP_SECS,
+            )
+            .await?;
             let script = dir.path().join("load.lua");
             std::fs::write(&script, load_script(&paths, tokens, opts.seed))?;
-            // The same load for a moment first, not counted: a server just started opens its
-            // pool's connections and pages its index in under the first wave of requests, which
-            // is start-up, not the steady state these figures describe.
-            wrk(&base, &script, opts.threads, opts.connections, WARM_UP_SECS).await?;
             let result = wrk(&base, &script, opts.threads, opts.connections, opts.secs).await?;
             eprintln!(
                 "bench http: {endpoint}, cache {cache}: {:.0} requests/s",

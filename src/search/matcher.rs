@@ -298,8 +298,14 @@ pub fn prepare_opening(
         term(f.key, &format!("o:{}", o.id)),
         IndexRecordOption::Basic,
     );
+    // One key's postings: on this thread, as handing it to the search threads costs more.
     let indexed = searcher
-        .search(&key, &TopDocs::with_limit(1).order_by_score())
+        .search_with_executor(
+            &key,
+            &TopDocs::with_limit(1).order_by_score(),
+            Segments::InTurn.executor(&searcher),
+            EnableScoring::enabled_from_searcher(&searcher),
+        )
         .ok()
         .and_then(|top| top.first().map(|(_, addr)| *addr))
         .and_then(|addr| live.openings.get(&searcher, f, addr))

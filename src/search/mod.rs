@@ -108,9 +108,7 @@ impl SearchLimits {
     pub fn new(admitted: usize, running: usize) -> SearchLimits {
         let admitted = admitted.max(1);
         let running = match running {
-            0 => std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2),
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         }
         .clamp(1, admitted);
@@ -193,7 +191,8 @@ impl SearchService {
             .acquire_owned()
             .await
             .map_err(ApiError::internal)?;
-        // A core without a search of its own when this one starts: it may take segments.
+        // Another turn free when this one starts (with one turn per core, an idle core): the
+        // search may spread its segments over the search threads.
         let segments = if self.limits.running.available_permits() > 0 {
             Segments::Spread
         } else {

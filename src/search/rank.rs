@@ -400,9 +400,10 @@ fn merge(fruits: Vec<(usize, Vec<Ranked>)>, limit: usize) -> (usize, Vec<Ranked>
     (passed, all)
 }
 
-/// Ranks the candidates of one opening over every segment, as `segments` says: the workers that pass every one of `q.filters` (all as bitsets from `cache`, the
-/// ranges looked up per document only near their limit) are counted, then scored best bound
-/// first until no remaining worker's bound can enter the list. The list is the same as scoring every worker
+/// Ranks the candidates of one opening over every segment, as `segments` says: the workers
+/// that pass every one of `q.filters` (all as bitsets from `cache`, the ranges looked up per
+/// document only near their limit) are counted, then scored best bound first until no
+/// remaining worker's bound can enter the list. The list is the same as scoring every worker
 /// that passes (`TopK` keeps a total order, whatever order it is offered in); what the order
 /// saves is scoring the many who cannot enter.
 pub fn rank_candidates(
