@@ -21,7 +21,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TokenStream;
 use tantivy::DocSet;
-use tantivy::{DocAddress, Executor, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 use utoipa::ToSchema;
 
 use super::columns::{code_number, term_hash};
@@ -662,7 +662,7 @@ pub fn matches_for_worker(
     let (_, top) = searcher.search_with_executor(
         &query,
         &MatchRanker(question),
-        &Executor::single_thread(),
+        Segments::InTurn.executor(&searcher),
         EnableScoring::disabled_from_searcher(&searcher),
     )?;
     let mut out = Vec::with_capacity(top.len());
