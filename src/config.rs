@@ -48,8 +48,9 @@ pub struct Settings {
     pub claim_code_ttl: Duration,
     /// Searches admitted at once (running or waiting their turn) before 503.
     pub search_max_concurrency: usize,
-    /// Searches running at once (0: one per core, at most `search_max_concurrency`); the rest
-    /// wait in arrival order. Not a thread count: the index's search threads are one per core.
+    /// Searches running at once (0: one per core and one more, at most
+    /// `search_max_concurrency`); the rest wait in arrival order. Not a thread count: the
+    /// index's search threads are one per core.
     pub search_max_running: usize,
     /// Ranked items (candidates, matches) kept by each result cache; 0 turns caching off.
     pub result_cache_items: usize,
@@ -235,9 +236,7 @@ impl Settings {
             argon2_iterations: parse_var("LABORMATCH_ARGON2_ITERATIONS", 2)?,
             argon2_parallelism: parse_var("LABORMATCH_ARGON2_PARALLELISM", 1)?,
             hash_max_concurrency: match parse_var("LABORMATCH_HASH_MAX_CONCURRENCY", 0)? {
-                0 => std::thread::available_parallelism()
-                    .map(|n| n.get())
-                    .unwrap_or(2),
+                0 => crate::cores(),
                 n => n,
             },
             hash_queue_wait: millis_var("LABORMATCH_HASH_QUEUE_WAIT_MS", 2_000)?,

@@ -24,3 +24,9 @@ pub mod state;
 pub mod telemetry;
 pub mod validate;
 pub mod web;
+
+/// The cores this process may use (1 when the system cannot say): what "one per core" means
+/// everywhere in the service (search turns and threads, title readers, actix workers, hashing).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}

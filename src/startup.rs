@@ -129,9 +129,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
     let head_timeout = state.settings.request_head_timeout;
     let guard_heads = state.settings.head_guard;
     let workers = match state.settings.workers {
-        0 => std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2),
+        0 => crate::cores(),
         n => n,
     };
     let local_addr = listener.local_addr()?;

@@ -88,7 +88,7 @@ pub async fn run(
         std::hint::black_box(sessions.check(std::hint::black_box(open)).is_ok());
     }
     let check_ns = t.elapsed().as_nanos() as f64 / opts.checks as f64;
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let threads = labormatch::cores();
     let t = Instant::now();
     std::thread::scope(|s| {
         for _ in 0..threads {

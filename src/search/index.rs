@@ -55,7 +55,7 @@ impl LiveIndex {
         register_tokenizers(&index);
         // Segments are searched in parallel: one query's latency drops with the cores; under
         // concurrent load the same threads are shared.
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = crate::cores();
         if threads > 1 {
             index.set_multithread_executor(threads)?;
         }

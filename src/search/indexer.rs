@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use futures_util::TryStreamExt;
-use tantivy::{IndexWriter, Term};
+use tantivy::{Index, IndexWriter, Term};
 
 use super::documents::{self, opening_document, worker_document};
 use super::index::{self, LiveIndex, Progress};
@@ -65,20 +65,33 @@ pub struct Poll {
     pub xmax: i64,
 }
 
+/// A gap's horizon before a later poll has set it (see `advance`).
+pub const HORIZON_UNSET: i64 = i64::MAX;
+
 /// New progress after a poll: seen gaps are filled, new holes become gaps, and gaps whose every
 /// possible owner has ended (xmin passed their horizon) are given up as rolled back.
+///
+/// A new gap's horizon is the xmax of the *next* poll that still misses it, not of the poll
+/// that found it: PostgreSQL gives a transaction its id at its first write, and a transaction
+/// whose first write is the outbox row draws the sequence number before it has an id. Its id
+/// can then be above the finding snapshot's xmax, and that horizon would give up a change
+/// that was about to commit (the crash test lost 40 of 220 workers this way, once, under load).
+/// By the next poll, a poll interval later, the owner has its id.
 pub fn advance(progress: &Progress, poll: &Poll) -> Progress {
     let seen: BTreeSet<i64> = poll.changes.iter().map(|(seq, _, _)| *seq).collect();
     let mut gaps: Vec<(i64, i64)> = progress
         .gaps
         .iter()
         .filter(|(seq, horizon)| !seen.contains(seq) && poll.xmin < *horizon)
-        .cloned()
+        .map(|&(seq, horizon)| match horizon {
+            HORIZON_UNSET => (seq, poll.xmax),
+            set => (seq, set),
+        })
         .collect();
     let mut upto = progress.upto;
     for seq in seen.iter().filter(|s| **s > progress.upto) {
         for missing in (upto + 1)..*seq {
-            gaps.push((missing, poll.xmax));
+            gaps.push((missing, HORIZON_UNSET));
         }
         upto = *seq;
     }
@@ -197,13 +210,11 @@ pub async fn build_generation(
     tx.batch_execute("SET LOCAL jit = off").await?;
     let snap = tx
         .query_one(
-            "SELECT txid_snapshot_xmax(txid_current_snapshot()),
-                    coalesce((SELECT max(seq) FROM index_changes), 0)",
+            "SELECT coalesce((SELECT max(seq) FROM index_changes), 0)",
             &[],
         )
         .await?;
-    let xmax: i64 = snap.get(0);
-    let upto: i64 = snap.get(1);
+    let upto: i64 = snap.get(0);
     let related = Relatedness::load(&tx).await?;
     // Changes of transactions still running now are not in this snapshot: remember the recent
     // holes as gaps, to be picked up when those transactions commit.
@@ -226,9 +237,14 @@ pub async fn build_generation(
     tx.commit().await?;
     let progress = Progress {
         upto,
-        gaps: holes.iter().map(|r| (r.get::<_, i64>(0), xmax)).collect(),
+        // Horizons set by the first poll that still misses them (see `advance`).
+        gaps: holes
+            .iter()
+            .map(|r| (r.get::<_, i64>(0), HORIZON_UNSET))
+            .collect(),
     };
     commit(&mut writer, &progress)?;
+    merge_into(&index, &mut writer, crate::cores())?;
     writer.wait_merging_threads()?;
     index::set_current(dir, generation)?;
     Ok(ReindexReport {
@@ -237,6 +253,25 @@ pub async fn build_generation(
         openings,
         millis: started.elapsed().as_millis(),
     })
+}
+
+/// Merges a new generation's segments into `parts` (one per search thread, so a lone search
+/// can still spread over the cores). A candidate search pays per segment: its bitsets, and
+/// its own list of the best, which each segment fills before the floor they share can help.
+/// The indexing threads' memory budget leaves six segments at 1M workers, and uncached
+/// candidate requests were ~10 % faster on one or two (BENCHMARKS.md); the merge adds ~4 s to
+/// a 1M build. The merge keeps the commit's payload (the outbox position).
+fn merge_into(index: &Index, writer: &mut IndexWriter, parts: usize) -> anyhow::Result<()> {
+    let segments = index.searchable_segment_ids()?;
+    if segments.len() <= parts.max(1) {
+        return Ok(());
+    }
+    for part in segments.chunks(segments.len().div_ceil(parts.max(1))) {
+        if part.len() > 1 {
+            writer.merge(part).wait()?;
+        }
+    }
+    Ok(())
 }
 
 enum Doc {
@@ -273,7 +308,7 @@ fn add_documents(
     mut received: tokio::sync::mpsc::Receiver<Doc>,
     related: Relatedness,
 ) -> anyhow::Result<(IndexWriter, usize, usize)> {
-    let readers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let readers = crate::cores();
     let (to_read, unread) = std::sync::mpsc::channel::<documents::OpeningDoc>();
     let unread = std::sync::Mutex::new(unread);
     let titles = super::title_trade::TitleMemo::default();
@@ -527,7 +562,7 @@ mod tests {
         // 1, 2 and 4 visible; 3 belongs to a transaction still running.
         let p = advance(&Progress::default(), &poll(&[1, 2, 4], 100, 105));
         assert_eq!(p.upto, 4);
-        assert_eq!(p.gaps, vec![(3, 105)]);
+        assert_eq!(p.gaps, vec![(3, HORIZON_UNSET)]);
         assert_eq!(p.visible_upto(), 2);
         // Next poll: 3 has committed and is seen through the gap list.
         let p = advance(&p, &poll(&[3], 103, 108));
@@ -538,12 +573,29 @@ mod tests {
     #[test]
     fn a_rolled_back_gap_is_given_up_only_when_its_owner_must_have_ended() {
         let p = advance(&Progress::default(), &poll(&[1, 3], 100, 105));
-        // The owner might still run (xmin 104 < horizon 105): keep waiting.
+        // The next poll still misses 2 and sets its horizon: any owner has its id by now.
         let p = advance(&p, &poll(&[], 104, 110));
-        assert_eq!(p.gaps, vec![(2, 105)]);
-        // Every transaction below 105 has ended and 2 never appeared: it rolled back.
-        let p = advance(&p, &poll(&[], 105, 110));
+        assert_eq!(p.gaps, vec![(2, 110)]);
+        // The owner might still run (xmin 108 < horizon 110): keep waiting.
+        let p = advance(&p, &poll(&[], 108, 112));
+        assert_eq!(p.gaps, vec![(2, 110)]);
+        // Every transaction below 110 has ended and 2 never appeared: it rolled back.
+        let p = advance(&p, &poll(&[], 110, 112));
         assert_eq!(p.gaps, vec![]);
         assert_eq!(p.visible_upto(), 3);
+    }
+
+    #[test]
+    fn a_gap_whose_owner_got_its_id_after_the_finding_snapshot_is_kept() {
+        // 5 was drawn by a transaction with no id yet; 6 committed; the snapshot's xmax is 101.
+        let p = advance(&Progress::default(), &poll(&[1, 2, 3, 4, 6], 100, 101));
+        // The owner then wrote (id 101) and still runs: every id below 101 has ended. The
+        // finding snapshot's horizon (101) would give 5 up here.
+        let p = advance(&p, &poll(&[], 101, 102));
+        assert_eq!(p.gaps, vec![(5, 102)]);
+        // It commits and is picked up.
+        let p = advance(&p, &poll(&[5], 101, 103));
+        assert_eq!(p.gaps, vec![]);
+        assert_eq!(p.visible_upto(), 6);
     }
 }

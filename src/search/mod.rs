@@ -97,26 +97,45 @@ impl std::ops::Deref for Turn {
 /// sets evict each other from the caches, and under load the slowest answers wait behind every
 /// other one. Waiting in a first-come queue for one of a few turns keeps the cores as busy and
 /// every answer's wait near the queue's length times one search.
+///
+/// By default one more runs than there are cores: when a search ends, the next in the queue
+/// reaches a core only after its task is woken, polled on a busy actix thread and handed to the
+/// blocking pool, and meanwhile that core stood idle (13.6 % of the machine under uncached
+/// candidate load at 1M with one turn per core, 8.3 % with one more, and 7 % more requests
+/// answered; BENCHMARKS.md). The extra search fills that gap.
 #[derive(Clone)]
 pub struct SearchLimits {
     admitted: Arc<tokio::sync::Semaphore>,
     running: Arc<tokio::sync::Semaphore>,
+    /// Turns in all, and beyond how many taken no core is idle.
+    turns: usize,
+    cores: usize,
 }
 
 impl SearchLimits {
-    /// `running` 0 means one per core; neither is below 1, and `running` is at most `admitted`.
+    /// `running` 0 means one per core and one more; neither is below 1, and `running` is at
+    /// most `admitted`.
     pub fn new(admitted: usize, running: usize) -> SearchLimits {
+        let cores = crate::cores();
         let admitted = admitted.max(1);
-        let running = match running {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        let turns = match running {
+            0 => cores + 1,
             n => n,
         }
         .clamp(1, admitted);
         SearchLimits {
             admitted: Arc::new(tokio::sync::Semaphore::new(admitted)),
             // tokio's semaphore hands permits out in the order they were asked for.
-            running: Arc::new(tokio::sync::Semaphore::new(running)),
+            running: Arc::new(tokio::sync::Semaphore::new(turns)),
+            turns,
+            cores,
         }
+    }
+
+    /// Whether a core has no search now, the caller's own turn taken.
+    fn core_idle(&self) -> bool {
+        let taken = self.turns - self.running.available_permits();
+        taken < self.cores
     }
 }
 
@@ -191,9 +210,9 @@ impl SearchService {
             .acquire_owned()
             .await
             .map_err(ApiError::internal)?;
-        // Another turn free when this one starts (with one turn per core, an idle core): the
-        // search may spread its segments over the search threads.
-        let segments = if self.limits.running.available_permits() > 0 {
+        // A core without a search when this one starts: it may spread its segments over the
+        // search threads.
+        let segments = if self.limits.core_idle() {
             Segments::Spread
         } else {
             Segments::InTurn

@@ -1,7 +1,10 @@
 //! Evidence for an occupation from a cleaned title: phrase hits, coverage of the title's
 //! character pairs, and how the signals add up.
 
-use std::collections::{HashMap, HashSet};
+// Fixed-seed hashing, not std's per-process random seed: scores are sums of floats taken in
+// a map's order, so with a random seed the same title scored a hair differently in every
+// process (a confidence of 0.70219797 in one build, 0.7021981 in the next).
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::index::bigrams;
 use super::vocabulary::{field_of, Key, Source};
@@ -54,7 +57,7 @@ impl PairCoverage {
             own.sort_unstable();
             own.dedup();
         }
-        let mut users: HashMap<u64, usize> = HashMap::new();
+        let mut users: HashMap<u64, usize> = HashMap::default();
         for pair in pairs.iter().flatten() {
             *users.entry(*pair).or_default() += 1;
         }
@@ -124,7 +127,7 @@ pub(super) struct Phrase {
 
 impl Phrases {
     pub(super) fn build(keys: &[Key]) -> Phrases {
-        let mut entries: HashMap<String, Phrase> = HashMap::new();
+        let mut entries: HashMap<String, Phrase> = HashMap::default();
         for key in keys {
             if key.text.chars().count() < 2 {
                 continue;
@@ -146,7 +149,7 @@ impl Phrases {
 
     /// Counts how many occupations spell each key somewhere in their names or aliases.
     pub(super) fn measure_specificity(&mut self, keys: &[Key]) {
-        let mut users: HashMap<&str, HashSet<usize>> = HashMap::new();
+        let mut users: HashMap<&str, HashSet<usize>> = HashMap::default();
         for key in keys.iter().filter(|k| k.source != Source::Synonym) {
             let chars: Vec<char> = key.text.chars().collect();
             for start in 0..chars.len() {
@@ -374,7 +377,7 @@ const HEAD_PRIOR: f32 = 4.0;
 
 /// Character 1–3-grams of runs of letters and digits, with counts.
 fn grams_1_to_3(text: &str) -> HashMap<String, f32> {
-    let mut out: HashMap<String, f32> = HashMap::new();
+    let mut out: HashMap<String, f32> = HashMap::default();
     for run in text.split(|c: char| !c.is_alphanumeric()) {
         let chars: Vec<char> = run.chars().collect();
         for n in 1..=3 {
@@ -396,7 +399,7 @@ pub(super) struct GramCosine {
 
 impl GramCosine {
     pub(super) fn build(keys: &[Key], occupations: usize) -> GramCosine {
-        let mut docs: Vec<HashMap<String, f32>> = vec![HashMap::new(); occupations];
+        let mut docs: Vec<HashMap<String, f32>> = vec![HashMap::default(); occupations];
         for key in keys {
             if let Some(doc) = docs.get_mut(key.ord) {
                 for (g, tf) in grams_1_to_3(&key.text) {
@@ -404,7 +407,7 @@ impl GramCosine {
                 }
             }
         }
-        let mut df: HashMap<String, f32> = HashMap::new();
+        let mut df: HashMap<String, f32> = HashMap::default();
         for g in docs.iter().flat_map(|d| d.keys()) {
             *df.entry(g.clone()).or_default() += 1.0;
         }
@@ -413,7 +416,7 @@ impl GramCosine {
             .into_iter()
             .map(|(g, d)| (g, (n / d).ln() + 1.0))
             .collect();
-        let mut postings: HashMap<String, Vec<(usize, f32)>> = HashMap::new();
+        let mut postings: HashMap<String, Vec<(usize, f32)>> = HashMap::default();
         for (ord, doc) in docs.into_iter().enumerate() {
             let weighted: Vec<(String, f32)> = doc
                 .into_iter()
@@ -467,9 +470,9 @@ pub(super) struct HeadLevels {
 impl HeadLevels {
     /// `classes[ord]` is the class (major or minor group) of each candidate, below `n`.
     pub(super) fn build(keys: &[Key], classes: &[usize], n: usize) -> HeadLevels {
-        let mut counts: HashMap<String, Vec<f32>> = HashMap::new();
+        let mut counts: HashMap<String, Vec<f32>> = HashMap::default();
         let mut overall = vec![0.0f32; n];
-        let mut seen: HashSet<(&str, usize)> = HashSet::new();
+        let mut seen: HashSet<(&str, usize)> = HashSet::default();
         for key in keys {
             let Some(class) = classes.get(key.ord).copied().filter(|c| *c < n) else {
                 continue;
@@ -527,7 +530,7 @@ pub(super) struct FieldNames {
 
 impl FieldNames {
     pub(super) fn build(keys: &[Key]) -> FieldNames {
-        let mut users: HashMap<String, HashSet<usize>> = HashMap::new();
+        let mut users: HashMap<String, HashSet<usize>> = HashMap::default();
         for key in keys {
             let field = field_of(&key.text);
             if field.chars().count() >= 2 {
