@@ -66,7 +66,7 @@ pub struct Poll {
 }
 
 /// A gap's horizon before a later poll has set it (see `advance`).
-pub const HORIZON_UNSET: i64 = i64::MAX;
+const HORIZON_UNSET: i64 = i64::MAX;
 
 /// New progress after a poll: seen gaps are filled, new holes become gaps, and gaps whose every
 /// possible owner has ended (xmin passed their horizon) are given up as rolled back.
@@ -75,7 +75,8 @@ pub const HORIZON_UNSET: i64 = i64::MAX;
 /// that found it: PostgreSQL gives a transaction its id at its first write, and a transaction
 /// whose first write is the outbox row draws the sequence number before it has an id. Its id
 /// can then be above the finding snapshot's xmax, and that horizon would give up a change
-/// that was about to commit (the crash test lost 40 of 220 workers this way, once, under load).
+/// that was about to commit (the likeliest cause of the crash test's one failure under load,
+/// 40 of 220 workers missing; the test inserts each outbox row in a transaction of its own).
 /// By the next poll, a poll interval later, the owner has its id.
 pub fn advance(progress: &Progress, poll: &Poll) -> Progress {
     let seen: BTreeSet<i64> = poll.changes.iter().map(|(seq, _, _)| *seq).collect();

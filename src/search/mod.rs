@@ -101,14 +101,15 @@ impl std::ops::Deref for Turn {
 /// By default one more runs than there are cores: when a search ends, the next in the queue
 /// reaches a core only after its task is woken, polled on a busy actix thread and handed to the
 /// blocking pool, and meanwhile that core stood idle (13.6 % of the machine under uncached
-/// candidate load at 1M with one turn per core, 8.3 % with one more, and 7 % more requests
-/// answered; BENCHMARKS.md). The extra search fills that gap.
+/// candidate load at 1M with one turn per core, 8.3 % with one more, and 7–14 % more requests
+/// answered side by side; BENCHMARKS.md). The extra search fills that gap.
 #[derive(Clone)]
 pub struct SearchLimits {
     admitted: Arc<tokio::sync::Semaphore>,
     running: Arc<tokio::sync::Semaphore>,
-    /// Turns in all, and beyond how many taken no core is idle.
+    /// The turns `running` was made with (a semaphore does not say).
     turns: usize,
+    /// With this many turns taken, no core is idle.
     cores: usize,
 }
 
