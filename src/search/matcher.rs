@@ -240,10 +240,10 @@ fn title_word_hits(
 }
 
 /// The words of a worker's notes, as the index cuts them.
-fn note_terms(notes: &str) -> HashSet<String> {
+fn note_terms(notes: &str) -> rustc_hash::FxHashSet<String> {
     let mut analyzer = super::schema::jieba_analyzer();
     let mut stream = analyzer.token_stream(notes);
-    let mut out = HashSet::new();
+    let mut out = rustc_hash::FxHashSet::default();
     while let Some(t) = stream.next() {
         out.insert(t.text.clone());
     }
@@ -661,7 +661,10 @@ pub fn matches_for_worker(
     // matches at 100,000 workers as fast as before, BENCHMARKS.md.)
     let (_, top) = searcher.search_with_executor(
         &query,
-        &MatchRanker(question),
+        &MatchRanker {
+            question,
+            cache: &live.filters,
+        },
         Segments::InTurn.executor(&searcher),
         EnableScoring::disabled_from_searcher(&searcher),
     )?;
