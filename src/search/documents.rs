@@ -330,11 +330,9 @@ pub fn worker_document(f: &Fields, w: &WorkerDoc) -> TantivyDocument {
     }
     doc.add_i64(f.wage, i64::from(w.min_wage));
     doc.add_i64(f.day, w.available_from.map(day_number).unwrap_or(0));
-    // A worker has no deadline. One all the same keeps the column dense: in a column only
-    // openings had, every lookup of a match or an opening search searched the list of which
-    // documents have a value (a tenth of a match request at 100k workers). Day 0 is past for
-    // any search of open openings, which all ask for a deadline from today on.
-    doc.add_i64(f.deadline, 0);
+    // No deadline: with one (day 0) for every worker the column was dense, cheaper to look up
+    // at 100k workers but 1.6× slower for matches and opening searches at 1M, whose range
+    // filter then scans a million values instead of the openings' (BENCHMARKS.md).
     // No occupation names or aliases: the ranking reads the codes, free-text search reads
     // openings only, and tokenising each worker's trades' names was a large part of an index
     // build (with the skills as arrays, 3.0-3.2 s became 2.3-2.6 s at 100,000 workers).
