@@ -87,8 +87,10 @@ pub fn mask_name(name: &str) -> String {
 /// database and parsed again here: perf of an index build showed both), and the notes, in the
 /// order the skills were registered. That order comes from a sorted subquery read off the
 /// (worker_id, id) index: aggregates each with their own ORDER BY sort a worker's rows once
-/// per aggregate (PostgreSQL 15 does not share the sort), and a 1M-worker build was 12 %
-/// faster without them (BENCHMARKS.md). All the aggregates read the one subquery's rows in
+/// per aggregate (PostgreSQL 15 does not share the sort); without them, and with the merges
+/// side by side, a 1M-worker build took 13.7 s instead of 15.6 (BENCHMARKS.md). PostgreSQL
+/// keeps a subquery's sort for the aggregate above it while nothing joins in between (its
+/// documentation's "usually works"); and all the aggregates read the one subquery's rows in
 /// one pass, so the arrays stay parallel whatever the order.
 const WORKER_SELECT: &str = "SELECT w.id, w.status, w.name, w.gender, w.birth_year, w.home_region,
         h.status AS household_status, w.min_wage, w.available_from, w.destinations,

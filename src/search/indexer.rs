@@ -280,32 +280,6 @@ fn merge_into(index: &Index, writer: &mut IndexWriter, parts: usize) -> anyhow::
     Ok(())
 }
 
-/// How the live writer merges the small segments its commits leave. Every search pays per
-/// segment (its terms looked up, its scorers built, its list of the best), and tantivy's
-/// default waits for eight segments of a size before merging them: a live 100k index carried
-/// nine after a thousand changes, and matches for a worker were 1.4× slower on it than on the
-/// two a full build leaves (BENCHMARKS.md). Three of a size are merged here. The full build's
-/// segments (one per core, so a lone search can spread) are left as they are: segments of
-/// more than half the smallest of them are not merged again until the next full build.
-fn live_merge_policy(index: &Index) -> anyhow::Result<tantivy::merge_policy::LogMergePolicy> {
-    let metas = index.searchable_segment_metas()?;
-    let smallest_large = metas
-        .iter()
-        .map(|m| m.num_docs() as usize)
-        .filter(|&n| n >= LARGE_SEGMENT)
-        .min();
-    let mut policy = tantivy::merge_policy::LogMergePolicy::default();
-    policy.set_min_num_segments(3);
-    if let Some(n) = smallest_large {
-        policy.set_max_docs_before_merge(n / 2);
-    }
-    Ok(policy)
-}
-
-/// A segment this large came from a full build (a commit of the live writer holds the changes
-/// of one poll, a few thousand at most).
-const LARGE_SEGMENT: usize = 20_000;
-
 enum Doc {
     Worker(documents::WorkerDoc),
     Opening(documents::OpeningDoc),
@@ -560,8 +534,7 @@ impl Indexer {
         let generation = index::current_generation(&self.dir)
             .ok_or_else(|| anyhow::anyhow!("no CURRENT index generation"))?;
         let live = Arc::new(LiveIndex::open(&self.dir, generation)?);
-        let writer: IndexWriter = live.index.writer(WRITER_MEMORY)?;
-        writer.set_merge_policy(Box::new(live_merge_policy(&live.index)?));
+        let writer = live.index.writer(WRITER_MEMORY)?;
         self.shared.swap(live.clone());
         index::remove_old_generations(&self.dir, generation);
         Ok((live, writer))
