@@ -293,20 +293,17 @@ impl FitMemo {
     }
 }
 
-/// The `rank` column's values copied out (`FilterCache::doc_values`), and the `id` and
-/// `rank_bound` columns, from the cache.
+/// The `rank` column's values copied out (`FilterCache::doc_values`) and the `id` column,
+/// from the cache: what both rankings read.
 fn cached_columns(
     reader: &SegmentReader,
     cache: &FilterCache,
-) -> tantivy::Result<(Arc<DocValues>, Column<i64>, Column<u64>)> {
-    let max = reader.max_doc();
-    let empty = || Column::build_empty_column(max);
+) -> tantivy::Result<(Arc<DocValues>, Column<i64>)> {
     Ok((
         cache.doc_values(reader, RANK_FIELD)?,
         cache
             .i64_column(reader, ID_FIELD)?
-            .unwrap_or_else(|| Column::build_empty_column(max)),
-        cache.u64_column(reader, BOUND_FIELD)?.unwrap_or_else(empty),
+            .unwrap_or_else(|| Column::build_empty_column(reader.max_doc())),
     ))
 }
 
@@ -581,7 +578,11 @@ impl CandidateSegment {
         reader: &SegmentReader,
         cache: &FilterCache,
     ) -> tantivy::Result<CandidateSegment> {
-        let (rank, ids, bound) = cached_columns(reader, cache)?;
+        let (rank, ids) = cached_columns(reader, cache)?;
+        // Workers' bounds: the candidate search's alone.
+        let bound = cache
+            .u64_column(reader, BOUND_FIELD)?
+            .unwrap_or_else(|| Column::build_empty_column(reader.max_doc()));
         Ok(CandidateSegment {
             best_fit: q.best_fit(),
             memo: FitMemo::new(q.targets.len()),
@@ -734,7 +735,7 @@ impl Collector for MatchRanker<'_> {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<MatchSegment> {
-        let (rank, ids, _) = cached_columns(reader, self.cache)?;
+        let (rank, ids) = cached_columns(reader, self.cache)?;
         Ok(MatchSegment {
             q: self.question.clone(),
             segment,
